@@ -1,0 +1,49 @@
+# Skills Wallet. `make run` serves the app; `make test` lints, type-checks and tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WITH_DB := $(BIN)/python -m config.with_database --
+
+.PHONY: install run test lint typecheck pytest lock migrate demo clean-data help
+
+help:
+	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
+	@echo "make test   - set up, lint (ruff), type-check (mypy) and run every test"
+	@echo "make lock   - regenerate the hashed locks in requirements/ from pyproject.toml"
+
+install: $(STAMP)
+
+# The venv is rebuilt from the hashed lock whenever the lock changes; otherwise nothing runs.
+$(STAMP): requirements/dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	@touch $(STAMP)
+
+run: install
+	$(WITH_DB) $(BIN)/python scripts/serve.py
+
+test: install lint typecheck pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+pytest: install
+	$(WITH_DB) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migrate: install
+	$(WITH_DB) $(BIN)/python manage.py migrate
+
+lock: install
+	$(BIN)/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
+		--strip-extras --allow-unsafe --extra dev -o requirements/dev.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
+		--strip-extras --allow-unsafe -o requirements/base.txt pyproject.toml
+
+clean-data:
+	rm -rf .data

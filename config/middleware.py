@@ -1,0 +1,94 @@
+"""Request ids, and the project's error body on django-allauth headless error responses."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from config.logging import request_id_var
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    """Takes `X-Request-ID` from the caller when it is sane, else makes one; echoes it back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.META["REQUEST_ID"] = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+_ALLAUTH_STATUS_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    409: "conflict",
+    429: "throttled",
+}
+
+
+_THROTTLE_CODES = {"too_many_login_attempts"}
+
+
+class AllauthErrorBodyMiddleware:
+    """Adds `detail`, `code` and `extra` to allauth headless errors, keeping allauth's own keys.
+
+    allauth's clients read `status`, `errors`, `meta` and `data`; ours read the project body.
+    A 401 that carries authentication flows is part of allauth's protocol and is annotated too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/_allauth/")
+            and response.status_code >= 400
+            and response.get("Content-Type", "").startswith("application/json")
+        ):
+            try:
+                body = json.loads(response.content)
+            except ValueError:
+                return response
+            if isinstance(body, dict) and "code" not in body:
+                errors = body.get("errors") or []
+                first = errors[0] if errors and isinstance(errors[0], dict) else {}
+                code = first.get("code") or _ALLAUTH_STATUS_CODES.get(response.status_code, "error")
+                if response.status_code == 401 and not errors:
+                    code = "not_authenticated"
+                detail = first.get("message") or _default_detail(response.status_code)
+                if first.get("param"):
+                    detail = f"{first['param']}: {detail}"
+                body.update({"detail": detail, "code": code, "extra": {"errors": errors}})
+                if code in _THROTTLE_CODES:
+                    # allauth reports lockouts as a form error; callers should see a 429.
+                    response.status_code = body["status"] = 429
+                response.content = json.dumps(body).encode()
+        return response
+
+
+def _default_detail(status_code: int) -> str:
+    return {
+        401: "Authentication is required or pending.",
+        403: "Forbidden.",
+        404: "Not found.",
+        409: "Conflict.",
+        429: "Too many attempts; try again later.",
+    }.get(status_code, "Invalid request.")

@@ -1,0 +1,26 @@
+"""OpenAPI pieces shared by every API view: the error body and its standard responses."""
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "detail": serializers.CharField(help_text="A human-readable message."),
+        "code": serializers.CharField(help_text="A stable machine-readable code."),
+        "extra": serializers.DictField(help_text="Details, e.g. field errors under `fields`."),
+    },
+)
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+ERROR_RESPONSES = {
+    400: error("Invalid input (`invalid`, `parse_error`)."),
+    401: error("Not signed in (`not_authenticated`)."),
+    403: error("Not allowed (`permission_denied`, `mfa_required`)."),
+    429: error("Too many requests (`throttled`)."),
+}
+NOT_FOUND = {404: error("Not found, or outside your memberships (`not_found`).")}

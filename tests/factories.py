@@ -1,0 +1,71 @@
+"""factory-boy factories for the models tests need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+
+from providers.models import Provider, ProviderMembership
+from users.models import User
+from wallets.models import Funder, FunderMembership
+
+PASSWORD = "correct-horse-battery-staple"
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+        obj.save()
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+def give_totp(user: User, secret: str = TOTP_SECRET) -> Authenticator:
+    return TOTP.activate(user, secret).instance
+
+
+class ProviderFactory(factory.django.DjangoModelFactory[Provider]):
+    class Meta:
+        model = Provider
+
+    legal_name = factory.Sequence(lambda n: f"Provider {n} Ltd")
+    ukprn = factory.Sequence(lambda n: f"1{n:07d}")
+    status = Provider.Status.APPROVED
+
+
+class ProviderMembershipFactory(factory.django.DjangoModelFactory[ProviderMembership]):
+    class Meta:
+        model = ProviderMembership
+
+    user = factory.SubFactory(UserFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    role = ProviderMembership.Role.ADMIN
+
+
+class FunderFactory(factory.django.DjangoModelFactory[Funder]):
+    class Meta:
+        model = Funder
+
+    name = factory.Sequence(lambda n: f"Combined Authority {n}")
+
+
+class FunderMembershipFactory(factory.django.DjangoModelFactory[FunderMembership]):
+    class Meta:
+        model = FunderMembership
+
+    user = factory.SubFactory(UserFactory)
+    funder = factory.SubFactory(FunderFactory)
+    role = FunderMembership.Role.OFFICER

@@ -1,0 +1,1 @@
+"""People: the custom User, roles and the permission helpers other apps use."""

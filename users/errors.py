@@ -1,0 +1,11 @@
+"""Domain errors raised by users/ (stable codes, mapped to the API error body)."""
+
+from config.errors import Forbidden
+
+
+class MFARequired(Forbidden):
+    code = "mfa_required"
+    default_detail = (
+        "This role requires two-factor authentication. Activate an authenticator app "
+        "(TOTP) for your account, then sign in again."
+    )

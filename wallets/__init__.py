@@ -1,0 +1,1 @@
+"""Funders, programmes, grants, wallets and pots, and the double-entry ledger."""
