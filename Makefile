@@ -33,8 +33,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
+# pytest exits 5 when it collected no tests: that is a failure here, never a silent pass.
 pytest: install
-	$(WITH_DB) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(WITH_DB) $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing." >&2; exit 1; fi; exit $$rc
 
 migrate: install
 	$(WITH_DB) $(BIN)/python manage.py migrate

@@ -1,0 +1,50 @@
+"""The demo loads idempotently and its learner logs in through the headless API."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, LEARNER, PEOPLE, PROVIDER_ADMIN
+from tests.helpers import APP, BROWSER, post_json, totp_now
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_load_twice_keeps_one_of_everything() -> None:
+    call_command("demo_load", stdout=io.StringIO())
+    call_command("demo_load", stdout=io.StringIO())
+    assert User.objects.filter(email__in=[p.email for p in PEOPLE]).count() == len(PEOPLE)
+
+
+def test_demo_learner_logs_in_through_the_browser_api() -> None:
+    call_command("demo_load", stdout=io.StringIO())
+    client = Client()
+    response = post_json(
+        client, f"{BROWSER}/auth/login", {"email": LEARNER.email, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200
+    me = client.get("/api/v1/me").json()
+    assert me["email"] == LEARNER.email
+    assert me["roles"] == ["learner"]
+
+
+def test_demo_provider_admin_logs_in_with_the_printed_totp_secret() -> None:
+    call_command("demo_load", stdout=io.StringIO())
+    client = Client()
+    response = post_json(
+        client, f"{APP}/auth/login", {"email": PROVIDER_ADMIN.email, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 401
+    pending = {"X-Session-Token": response.json()["meta"]["session_token"]}
+    response = post_json(
+        client, f"{APP}/auth/2fa/authenticate", {"code": totp_now(DEMO_TOTP_SECRET)}, **pending
+    )
+    assert response.status_code == 200
+    token = response.json()["meta"]["session_token"]
+    providers = client.get("/api/v1/providers/mine", headers={"X-Session-Token": token}).json()
+    assert [p["trading_name"] for p in providers] == ["Brum Code Academy"]
