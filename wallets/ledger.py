@@ -1,0 +1,191 @@
+"""Posting to the double-entry ledger: the one way money moves.
+
+`ledger_post` sends a whole transaction to the `ledger_post()` PostgreSQL function in one
+round trip. The database locks the accounts in primary-key order, refuses overdrafts,
+currency mismatches, unbalanced or edited entries, and makes idempotency keys unique;
+this module validates input for clear errors and maps the database's refusals to domain
+errors. See wallets/migrations/0003_ledger_invariants.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DatabaseError, connection, transaction
+
+from wallets.errors import (
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidPosting,
+    LedgerImmutable,
+    UnbalancedTransaction,
+    UnknownAccount,
+)
+from wallets.models import LedgerAccount, LedgerTransaction
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_AMOUNT = 10**15  # minor units; far beyond any real budget, far inside bigint
+
+
+@dataclass(frozen=True)
+class Posting:
+    transaction_id: int
+    replayed: bool  # True when the idempotency key had already posted this same request
+
+
+def _account_id(account: LedgerAccount | int) -> int:
+    return account if isinstance(account, int) else account.pk
+
+
+def posting_fingerprint(
+    kind: str, currency: str, lines: Sequence[tuple[int, int]], memo: str
+) -> str:
+    """What makes two requests "the same" for idempotency: kind, currency, lines, memo."""
+    canonical = json.dumps([kind, currency, sorted(lines), memo], separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_amount(amount: Any) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
+        raise InvalidAmount(amount=repr(amount))
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidAmount("The amount is too large.", amount=amount)
+    return amount
+
+
+def ledger_post(
+    *,
+    kind: str,
+    currency: str,
+    lines: Sequence[tuple[LedgerAccount | int, int]],
+    actor_id: int | None = None,
+    memo: str = "",
+    idempotency_key: str | None = None,
+    reverses_id: int | None = None,
+) -> Posting:
+    """Post one balanced transaction: `lines` are (account, signed amount) pairs.
+
+    Runs inside the caller's transaction (or its own). Raises InsufficientFunds when a
+    protected account would go below zero, and nothing is posted.
+    """
+    if not _CURRENCY.match(currency or ""):
+        raise CurrencyMismatch(
+            "The currency must be an ISO 4217 code such as GBP.", currency=currency
+        )
+    if kind not in LedgerTransaction.Kind.values:
+        raise InvalidPosting("Unknown transaction kind.", kind=kind)
+    resolved = [(_account_id(account), check_amount(amount)) for account, amount in lines]
+    account_ids = [account_id for account_id, _ in resolved]
+    if len(resolved) < 2 or len(set(account_ids)) != len(account_ids):
+        raise InvalidPosting(accounts=account_ids)
+    if sum(amount for _, amount in resolved) != 0:
+        raise UnbalancedTransaction(total=sum(amount for _, amount in resolved))
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidPosting("An idempotency key has 1 to 200 characters.")
+
+    fingerprint = posting_fingerprint(kind, currency, resolved, memo)
+    try:
+        # No savepoint: a refusal aborts the caller's whole transaction, which is what we want.
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT transaction_id, replayed FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    kind,
+                    idempotency_key,
+                    fingerprint,
+                    actor_id,
+                    memo,
+                    reverses_id,
+                    currency,
+                    account_ids,
+                    [amount for _, amount in resolved],
+                ],
+            )
+            row = cursor.fetchone()
+    except DatabaseError as exc:
+        raise ledger_error_from_database(exc) from exc
+    assert row is not None
+    return Posting(transaction_id=row[0], replayed=row[1])
+
+
+def ledger_error_from_database(exc: DatabaseError) -> Exception:
+    """The domain error for a refusal raised by the ledger's triggers and functions."""
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    diag = getattr(cause, "diag", None)
+    message = getattr(diag, "message_primary", None) or str(exc)
+    detail = getattr(diag, "message_detail", None) or ""
+    if sqlstate == "SW001" or (sqlstate == "23514" and "balance_not_negative" in str(exc)):
+        account_id, _, shortfall = detail.partition(":")
+        extra = {"account_id": int(account_id), "shortfall": int(shortfall)} if shortfall else {}
+        return InsufficientFunds(**extra)
+    if sqlstate == "SW002":
+        return CurrencyMismatch(message)
+    if sqlstate == "SW003":
+        return UnbalancedTransaction(message)
+    if sqlstate == "SW004":
+        return IdempotencyConflict(transaction_id=int(detail) if detail.isdigit() else None)
+    if sqlstate == "SW005":
+        return LedgerImmutable(message)
+    if sqlstate in {"SW006", "23503"}:
+        return UnknownAccount()
+    if sqlstate == "SW007":
+        return InvalidPosting(message)
+    return exc
+
+
+def account_create(
+    *, key: str, kind: str, name: str, currency: str, allow_negative: bool = False
+) -> LedgerAccount:
+    if not _CURRENCY.match(currency or ""):
+        raise CurrencyMismatch(
+            "The currency must be an ISO 4217 code such as GBP.", currency=currency
+        )
+    return LedgerAccount.objects.create(
+        key=key, kind=kind, name=name, currency=currency, allow_negative=allow_negative
+    )
+
+
+def account_get_or_create(
+    *, key: str, kind: str, name: str, currency: str, allow_negative: bool = False
+) -> LedgerAccount:
+    account = LedgerAccount.objects.filter(key=key).first()
+    if account is not None:
+        return account
+    return account_create(
+        key=key, kind=kind, name=name, currency=currency, allow_negative=allow_negative
+    )
+
+
+def transaction_reverse(
+    *, actor_id: int | None, transaction_id: int, memo: str = "", idempotency_key: str | None = None
+) -> Posting:
+    """Post the mirror image of a transaction. A transaction is reversed at most once."""
+    from wallets.errors import AlreadyReversed
+
+    original = LedgerTransaction.objects.filter(pk=transaction_id).first()
+    if original is None:
+        raise UnknownAccount("No such ledger transaction.")
+    if LedgerTransaction.objects.filter(reverses_id=transaction_id).exists():
+        raise AlreadyReversed(transaction_id=transaction_id)
+    entries = list(original.entries.values_list("account_id", "amount", "currency"))
+    currency = entries[0][2]
+    try:
+        return ledger_post(
+            kind=LedgerTransaction.Kind.REVERSAL,
+            currency=currency,
+            lines=[(account_id, -amount) for account_id, amount, _ in entries],
+            actor_id=actor_id,
+            memo=memo or f"Reversal of transaction {transaction_id}",
+            idempotency_key=idempotency_key,
+            reverses_id=transaction_id,
+        )
+    except DatabaseError as exc:  # the OneToOne on `reverses` caught a concurrent reversal
+        raise AlreadyReversed(transaction_id=transaction_id) from exc

@@ -1,0 +1,28 @@
+"""`manage.py ledger_verify`: walk every account's hash chain and check every balance."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from wallets.verification import ledger_verify
+
+
+class Command(BaseCommand):
+    help = (
+        "Verify the ledger: hash chains, cached balances, balanced transactions. Exit 1 on a break."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = ledger_verify()
+        self.stdout.write(
+            f"Checked {report.accounts_checked} accounts, {report.entries_checked} entries, "
+            f"{report.transactions_checked} transactions."
+        )
+        if report.ok:
+            self.stdout.write(self.style.SUCCESS("Ledger OK."))
+            return
+        for found in report.breaks:
+            self.stdout.write(self.style.ERROR(f"{found.kind}: {found.message}"))
+        first = report.first_break
+        assert first is not None
+        raise CommandError(f"Ledger verification failed: first break: {first.message}")

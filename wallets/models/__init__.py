@@ -1,0 +1,25 @@
+"""Wallet models: funders and programmes, the ledger, wallets and pots, applications."""
+
+from wallets.models.funders import Funder, FunderMembership
+from wallets.models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
+from wallets.models.programmes import (
+    FundingProgramme,
+    Grant,
+    ProgrammeApplication,
+    ProgrammeProviderApproval,
+)
+from wallets.models.wallets import Wallet, WalletPot
+
+__all__ = [
+    "Funder",
+    "FunderMembership",
+    "FundingProgramme",
+    "Grant",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "ProgrammeApplication",
+    "ProgrammeProviderApproval",
+    "Wallet",
+    "WalletPot",
+]

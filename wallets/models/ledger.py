@@ -1,0 +1,107 @@
+"""The double-entry ledger. PostgreSQL enforces its invariants (see migration 0003):
+
+- the entries of a transaction sum to zero per currency (deferred constraint trigger);
+- entries and transactions are never updated or deleted (triggers); corrections are reversals;
+- an account's `balance` is maintained by the entry trigger alone and equals the sum of its
+  entries; CHECK keeps it at or above zero unless `allow_negative`;
+- each entry carries its account's previous entry hash and its own (a tamper-evident chain).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class LedgerAccount(models.Model):
+    class Kind(models.TextChoices):
+        FUNDER_EXTERNAL = "funder_external", "Funder (money from outside)"
+        PROGRAMME_BUDGET = "programme_budget", "Programme budget"
+        WALLET_POT = "wallet_pot", "Wallet pot"
+        PROVIDER_PAYABLE = "provider_payable", "Provider payable"
+        ESCROW_HOLD = "escrow_hold", "Escrow hold"
+        CARD_CLEARING = "card_clearing", "Card payments clearing"
+
+    key = models.CharField(max_length=120, unique=True, help_text="e.g. pot:42, programme:3:budget")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3)
+    allow_negative = models.BooleanField(default=False)
+    # Maintained only by the entry trigger; the database refuses any other change.
+    balance = models.BigIntegerField(default=0, editable=False)
+    entry_count = models.BigIntegerField(default=0, editable=False)
+    last_hash = models.CharField(max_length=64, default="", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(allow_negative=True) | models.Q(balance__gte=0),
+                name="ledger_account_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[A-Z]{3}$"),
+                name="ledger_account_currency_iso",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+class LedgerTransaction(models.Model):
+    class Kind(models.TextChoices):
+        PROGRAMME_FUNDING = "programme_funding", "Programme funded"
+        GRANT = "grant", "Grant to a learner"
+        SPEND = "spend", "Wallet spend"
+        POT_EXPIRY = "pot_expiry", "Unspent grant returned on expiry"
+        REVERSAL = "reversal", "Reversal"
+        TOP_UP = "top_up", "Card top-up"
+        TRANSFER = "transfer", "Transfer"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    memo = models.CharField(max_length=500, blank=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind}"
+
+
+class LedgerEntry(models.Model):
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField(help_text="Minor units; positive credits, negative debits.")
+    currency = models.CharField(max_length=3)
+    # Set by the database trigger: position in the account's chain and the chain hashes.
+    sequence = models.BigIntegerField(editable=False, default=0)
+    prev_hash = models.CharField(max_length=64, editable=False, default="")
+    hash = models.CharField(max_length=64, editable=False, default="")
+    balance_after = models.BigIntegerField(editable=False, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(amount=0), name="ledger_entry_amount_not_zero"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "sequence"], name="ledger_entry_account_sequence"
+            ),
+        ]
+        indexes = [models.Index(fields=["transaction"])]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} on {self.account_id}"
