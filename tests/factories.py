@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import factory
@@ -11,7 +12,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 
 from providers.models import Provider, ProviderMembership
 from users.models import User
-from wallets.models import Funder, FunderMembership
+from wallets.models import Funder, FunderMembership, FundingProgramme
 
 PASSWORD = "correct-horse-battery-staple"
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
@@ -69,3 +70,38 @@ class FunderMembershipFactory(factory.django.DjangoModelFactory[FunderMembership
     user = factory.SubFactory(UserFactory)
     funder = factory.SubFactory(FunderFactory)
     role = FunderMembership.Role.OFFICER
+
+
+def make_programme(
+    *,
+    funder: Funder | None = None,
+    budget: int = 1_000_000,
+    officer: User | None = None,
+    **fields: Any,
+) -> FundingProgramme:
+    """An active programme funded with `budget` pence through the real services."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from wallets.services import programme_create, programme_fund
+
+    funder = funder or FunderFactory.create()
+    officer = officer or FunderMembershipFactory.create(funder=funder).user
+    today = timezone.localdate()
+    values: dict[str, Any] = {
+        "name": f"Digital Bootcamps {next(_programme_numbers)}",
+        "status": FundingProgramme.Status.ACTIVE,
+        "opens_on": today - dt.timedelta(days=30),
+        "closes_on": today + dt.timedelta(days=300),
+        "allowance": 300_000,
+        "funds_expiry_months": 12,
+    }
+    values.update(fields)
+    programme = programme_create(actor=officer, funder=funder, **values)
+    if budget:
+        programme_fund(actor=officer, programme=programme, amount=budget)
+    return programme
+
+
+_programme_numbers = itertools.count(1)

@@ -91,3 +91,8 @@ class BulkGrantHasErrors(DomainError):
     code = "bulk_grant_has_errors"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "Some rows are invalid; nothing was granted."
+
+
+class ProviderNotApproved(DomainError):
+    code = "provider_not_approved"
+    default_detail = "Only providers approved on the platform can be approved for a programme."

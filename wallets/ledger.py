@@ -124,8 +124,9 @@ def ledger_error_from_database(exc: DatabaseError) -> Exception:
     detail = getattr(diag, "message_detail", None) or ""
     if sqlstate == "SW001" or (sqlstate == "23514" and "balance_not_negative" in str(exc)):
         account_id, _, shortfall = detail.partition(":")
-        extra = {"account_id": int(account_id), "shortfall": int(shortfall)} if shortfall else {}
-        return InsufficientFunds(**extra)
+        if shortfall:
+            return InsufficientFunds(account_id=int(account_id), shortfall=int(shortfall))
+        return InsufficientFunds()
     if sqlstate == "SW002":
         return CurrencyMismatch(message)
     if sqlstate == "SW003":

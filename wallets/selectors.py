@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
-from config.errors import NotFound
+from config.errors import Forbidden, NotFound
 from users.memberships import RoleGrant
-from wallets.models import Funder, FunderMembership
+from wallets.models import (
+    Funder,
+    FunderMembership,
+    FundingProgramme,
+    Grant,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    ProgrammeApplication,
+    WalletPot,
+)
 
 
 def funder_role_grants(user: Any) -> list[RoleGrant]:
@@ -25,3 +37,120 @@ def funder_get_for_member(*, user: Any, funder_id: int) -> Funder:
     if funder is None:
         raise NotFound("Funder not found.")
     return funder
+
+
+# --- Programmes, scoped to the caller's funder memberships --------------------------------
+
+
+def programme_list_for_member(*, user: Any) -> QuerySet[FundingProgramme]:
+    return (
+        FundingProgramme.objects.filter(funder__memberships__user=user)
+        .select_related("funder", "budget_account")
+        .distinct()
+    )
+
+
+def programme_get_for_member(
+    *, user: Any, programme_id: int, write: bool = False
+) -> FundingProgramme:
+    """A programme of one of the user's funders (404 otherwise); `write` needs an officer (403)."""
+    programme = programme_list_for_member(user=user).filter(pk=programme_id).first()
+    if programme is None:
+        raise NotFound("Programme not found.")
+    if write:
+        check_funder_officer(user=user, funder_id=programme.funder_id)
+    return programme
+
+
+def check_funder_officer(*, user: Any, funder_id: int) -> None:
+    if not FunderMembership.objects.filter(
+        user=user, funder_id=funder_id, role=FunderMembership.Role.OFFICER
+    ).exists():
+        raise Forbidden("Only the funder's officers can do this; auditors have read-only access.")
+
+
+def application_get_for_member(
+    *, user: Any, application_id: int, write: bool = False
+) -> ProgrammeApplication:
+    application = (
+        ProgrammeApplication.objects.filter(
+            programme__funder__memberships__user=user, pk=application_id
+        )
+        .select_related("programme", "learner")
+        .first()
+    )
+    if application is None:
+        raise NotFound("Application not found.")
+    if write:
+        check_funder_officer(user=user, funder_id=application.programme.funder_id)
+    return application
+
+
+@dataclass(frozen=True)
+class ProgrammeBalance:
+    programme: FundingProgramme
+    budget_balance: int
+    funded_total: int
+    granted_total: int
+    returned_total: int
+    grants_count: int
+    pots_balance: int
+
+
+def programme_balance(*, programme: FundingProgramme) -> ProgrammeBalance:
+    """What the budget holds now, and where the money went (all figures from the ledger)."""
+    kinds = dict(
+        LedgerEntry.objects.filter(account_id=programme.budget_account_id)
+        .values_list("transaction__kind")
+        .annotate(total=Sum("amount"))
+        .values_list("transaction__kind", "total")
+    )
+    pots = WalletPot.objects.filter(programme=programme).aggregate(total=Sum("account__balance"))
+    return ProgrammeBalance(
+        programme=programme,
+        budget_balance=LedgerAccount.objects.get(pk=programme.budget_account_id).balance,
+        funded_total=kinds.get(LedgerTransaction.Kind.PROGRAMME_FUNDING, 0),
+        granted_total=-kinds.get(LedgerTransaction.Kind.GRANT, 0),
+        returned_total=kinds.get(LedgerTransaction.Kind.POT_EXPIRY, 0),
+        grants_count=Grant.objects.filter(programme=programme).count(),
+        pots_balance=pots["total"] or 0,
+    )
+
+
+# --- Learner's wallet ---------------------------------------------------------------------------
+
+
+def programmes_open_to_learners(*, today: dt.date) -> QuerySet[FundingProgramme]:
+    return FundingProgramme.objects.filter(
+        status=FundingProgramme.Status.ACTIVE, opens_on__lte=today, closes_on__gte=today
+    ).select_related("funder")
+
+
+def programme_get_open(*, programme_id: int) -> FundingProgramme:
+    programme = (
+        FundingProgramme.objects.filter(pk=programme_id, status=FundingProgramme.Status.ACTIVE)
+        .select_related("funder")
+        .first()
+    )
+    if programme is None:
+        raise NotFound("Programme not found.")
+    return programme
+
+
+def wallet_pots_for_learner(*, user: Any) -> list[WalletPot]:
+    return list(
+        WalletPot.objects.filter(wallet__learner=user)
+        .select_related("account", "programme__funder")
+        .order_by("status", "expires_at", "pk")
+    )
+
+
+def wallet_statement_for_learner(*, user: Any) -> QuerySet[LedgerEntry]:
+    """Every movement on the learner's pots, newest first (cursor-paginated by id)."""
+    return LedgerEntry.objects.filter(account__pot__wallet__learner=user).select_related(
+        "transaction", "account__pot__programme"
+    )
+
+
+def applications_for_learner(*, user: Any) -> QuerySet[ProgrammeApplication]:
+    return ProgrammeApplication.objects.filter(learner=user).select_related("programme__funder")

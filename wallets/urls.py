@@ -1,8 +1,73 @@
 from django.urls import path
 
-from wallets.apis import FunderDetailApi, FunderMineListApi
+from wallets.apis import funders, learners, programmes
 
 urlpatterns = [
-    path("funders/mine", FunderMineListApi.as_view(), name="funder-mine"),
-    path("funders/<int:funder_id>", FunderDetailApi.as_view(), name="funder-detail"),
+    # Funders' officers and auditors
+    path("funders/mine", funders.FunderMineListApi.as_view(), name="funder-mine"),
+    path("funders/<int:funder_id>", funders.FunderDetailApi.as_view(), name="funder-detail"),
+    path(
+        "funder/programmes", programmes.ProgrammeListCreateApi.as_view(), name="funder-programmes"
+    ),
+    path(
+        "funder/programmes/<int:programme_id>",
+        programmes.ProgrammeDetailApi.as_view(),
+        name="funder-programme",
+    ),
+    path(
+        "funder/programmes/<int:programme_id>/fund",
+        programmes.ProgrammeFundApi.as_view(),
+        name="funder-programme-fund",
+    ),
+    path(
+        "funder/programmes/<int:programme_id>/balance",
+        programmes.ProgrammeBalanceApi.as_view(),
+        name="funder-programme-balance",
+    ),
+    path(
+        "funder/programmes/<int:programme_id>/providers",
+        programmes.ProgrammeProviderApproveApi.as_view(),
+        name="funder-programme-providers",
+    ),
+    path(
+        "funder/programmes/<int:programme_id>/applications",
+        programmes.ProgrammeApplicationListApi.as_view(),
+        name="funder-programme-applications",
+    ),
+    path(
+        "funder/programmes/<int:programme_id>/grants",
+        programmes.ProgrammeGrantListCreateApi.as_view(),
+        name="funder-programme-grants",
+    ),
+    path(
+        "funder/programmes/<int:programme_id>/grants/bulk",
+        programmes.ProgrammeBulkGrantApi.as_view(),
+        name="funder-programme-grants-bulk",
+    ),
+    path(
+        "funder/applications/<int:application_id>/approve",
+        programmes.ApplicationApproveApi.as_view(),
+        name="funder-application-approve",
+    ),
+    path(
+        "funder/applications/<int:application_id>/refuse",
+        programmes.ApplicationRefuseApi.as_view(),
+        name="funder-application-refuse",
+    ),
+    # Learners
+    path("wallet", learners.WalletApi.as_view(), name="wallet"),
+    path("wallet/pots", learners.WalletPotListApi.as_view(), name="wallet-pots"),
+    path("wallet/statement", learners.WalletStatementApi.as_view(), name="wallet-statement"),
+    path("programmes", learners.OpenProgrammeListApi.as_view(), name="programmes-open"),
+    path(
+        "programmes/<int:programme_id>/eligibility",
+        learners.ProgrammeEligibilityApi.as_view(),
+        name="programme-eligibility",
+    ),
+    path(
+        "programmes/<int:programme_id>/applications",
+        learners.ProgrammeApplyApi.as_view(),
+        name="programme-apply",
+    ),
+    path("applications/mine", learners.MyApplicationListApi.as_view(), name="applications-mine"),
 ]

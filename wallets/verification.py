@@ -52,7 +52,7 @@ def ledger_verify(*, account_ids: list[int] | None = None) -> VerificationReport
     """Check every (or the given) account; report the first break in each account's chain."""
     report = VerificationReport()
     where = "WHERE a.id = ANY(%s)" if account_ids is not None else ""
-    params: list[object] = [account_ids] if account_ids is not None else []
+    params: list[list[int]] = [account_ids] if account_ids is not None else []
     with connection.cursor() as accounts_cursor:
         accounts_cursor.execute(
             f"SELECT a.id, a.balance, a.entry_count, a.last_hash FROM wallets_ledgeraccount a {where} ORDER BY a.id",
@@ -144,7 +144,7 @@ def _verify_account(
 def _verify_transactions(report: VerificationReport) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM wallets_ledgertransaction")
-        report.transactions_checked = cursor.fetchone()[0]  # type: ignore[index]
+        report.transactions_checked = cursor.fetchone()[0]
         cursor.execute(
             "SELECT transaction_id, currency, sum(amount) FROM wallets_ledgerentry "
             "GROUP BY transaction_id, currency HAVING sum(amount) <> 0 ORDER BY transaction_id LIMIT 100"

@@ -3,6 +3,7 @@
 from wallets.models.funders import Funder, FunderMembership
 from wallets.models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
 from wallets.models.programmes import (
+    EmploymentStatus,
     FundingProgramme,
     Grant,
     ProgrammeApplication,
@@ -11,6 +12,7 @@ from wallets.models.programmes import (
 from wallets.models.wallets import Wallet, WalletPot
 
 __all__ = [
+    "EmploymentStatus",
     "Funder",
     "FunderMembership",
     "FundingProgramme",

@@ -59,8 +59,10 @@ class FundingProgramme(models.Model):
     allowance = models.BigIntegerField(validators=[MinValueValidator(1)])
     allowed_levels = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
     allowed_skills = ArrayField(models.CharField(max_length=64), default=list, blank=True)
-    approved_providers = models.ManyToManyField(
-        Provider, through="ProgrammeProviderApproval", related_name="programmes", blank=True
+    approved_providers: models.ManyToManyField[Provider, ProgrammeProviderApproval] = (
+        models.ManyToManyField(
+            Provider, through="ProgrammeProviderApproval", related_name="programmes", blank=True
+        )
     )
     funds_expiry_months = models.PositiveSmallIntegerField(default=12)
     co_payment_kind = models.CharField(

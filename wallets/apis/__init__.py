@@ -1,0 +1,1 @@
+"""Wallet APIs: funders' officers and auditors (funders, programmes), and learners (wallet)."""

@@ -1,0 +1,517 @@
+"""Funder APIs for programmes: officers create, fund and grant; auditors read. All scoped."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from config.errors import InvalidInput, NotFound
+from config.idempotency import idempotent
+from config.schema import ERROR_RESPONSES, NOT_FOUND, error
+from providers.models import Provider
+from users.models import User
+from users.permissions import HasRoleMFA
+from wallets.apis.serializers import (
+    ApplicationOutputSerializer,
+    GrantOutputSerializer,
+    ProgrammeOutputSerializer,
+)
+from wallets.models import EmploymentStatus, FundingProgramme, Grant, ProgrammeApplication
+from wallets.selectors import (
+    application_get_for_member,
+    check_funder_officer,
+    funder_get_for_member,
+    programme_balance,
+    programme_get_for_member,
+    programme_list_for_member,
+)
+from wallets.services import (
+    application_approve,
+    application_refuse,
+    grant_create,
+    grants_bulk_create,
+    programme_approve_provider,
+    programme_create,
+    programme_fund,
+    programme_update,
+)
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Retry-safe key: the same key and body return the first answer; another body is 409.",
+)
+MONEY_ERRORS = {
+    **ERROR_RESPONSES,
+    **NOT_FOUND,
+    409: error("Idempotency-Key reused with another body, or state conflict."),
+    422: error("Refused by a business rule (`budget_exhausted`, `programme_not_active`, ...)."),
+}
+
+
+class ProgrammeInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(
+        choices=FundingProgramme.Status.choices, default=FundingProgramme.Status.DRAFT
+    )
+    budget_target = serializers.IntegerField(min_value=0, max_value=10**12, default=0)
+    opens_on = serializers.DateField()
+    closes_on = serializers.DateField()
+    min_age = serializers.IntegerField(min_value=16, max_value=100, default=19)
+    regions = serializers.ListField(
+        child=serializers.CharField(max_length=64), default=list, max_length=50
+    )
+    postcode_prefixes = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Za-z]{1,2}[0-9]{0,2}[A-Za-z]?$", max_length=8),
+        default=list,
+        max_length=200,
+    )
+    employment_statuses = serializers.ListField(
+        child=serializers.ChoiceField(choices=EmploymentStatus.choices), default=list
+    )
+    max_prior_qualification_level = serializers.IntegerField(
+        min_value=0, max_value=8, allow_null=True, default=None
+    )
+    allowance = serializers.IntegerField(min_value=1, max_value=10**9)
+    allowed_levels = serializers.ListField(
+        child=serializers.IntegerField(min_value=3, max_value=7), default=list
+    )
+    allowed_skills = serializers.ListField(
+        child=serializers.CharField(max_length=64), default=list, max_length=50
+    )
+    funds_expiry_months = serializers.IntegerField(min_value=1, max_value=60, default=12)
+    co_payment_kind = serializers.ChoiceField(
+        choices=FundingProgramme.CoPayment.choices, default="none"
+    )
+    co_payment_flat = serializers.IntegerField(min_value=0, max_value=10**9, default=0)
+    co_payment_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, default=Decimal("0")
+    )
+    milestone_start_percent = serializers.IntegerField(min_value=0, max_value=100, default=45)
+    milestone_completion_percent = serializers.IntegerField(min_value=0, max_value=100, default=35)
+    milestone_outcome_percent = serializers.IntegerField(min_value=0, max_value=100, default=20)
+    attendance_full_percent = serializers.IntegerField(min_value=1, max_value=100, default=80)
+    attendance_pro_rata_from_percent = serializers.IntegerField(
+        min_value=0, max_value=100, default=25
+    )
+    attendance_below_fraction = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=0, max_value=1, default=Decimal("0.25")
+    )
+    outcome_sample_rate = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=0, max_value=1, default=Decimal("0.10")
+    )
+
+
+class ProgrammeCreateInputSerializer(ProgrammeInputSerializer):
+    funder_id = serializers.IntegerField()
+    currency = serializers.RegexField(r"^[A-Z]{3}$", default="GBP")
+
+
+class ProgrammePagination(CursorPagination):
+    ordering = "-id"
+    page_size = 50
+
+
+def _officer(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class ProgrammeListCreateApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class FilterSerializer(serializers.Serializer):
+        funder_id = serializers.IntegerField(required=False)
+        status = serializers.ChoiceField(choices=FundingProgramme.Status.choices, required=False)
+
+    @extend_schema(
+        operation_id="funder_programmes_list",
+        parameters=[FilterSerializer],
+        responses={200: ProgrammeOutputSerializer(many=True), **ERROR_RESPONSES},
+        summary="Programmes of your funders",
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset: QuerySet[FundingProgramme] = programme_list_for_member(user=request.user)
+        if "funder_id" in filters.validated_data:
+            queryset = queryset.filter(funder_id=filters.validated_data["funder_id"])
+        if "status" in filters.validated_data:
+            queryset = queryset.filter(status=filters.validated_data["status"])
+        paginator = ProgrammePagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(ProgrammeOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="funder_programmes_create",
+        request=ProgrammeCreateInputSerializer,
+        responses={201: ProgrammeOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        summary="Create a programme (officers)",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ProgrammeCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        funder = funder_get_for_member(user=request.user, funder_id=data.pop("funder_id"))
+        check_funder_officer(user=request.user, funder_id=funder.pk)
+        programme = programme_create(actor=_officer(request), funder=funder, **data)
+        return Response(ProgrammeOutputSerializer(programme).data, status=status.HTTP_201_CREATED)
+
+
+class ProgrammeDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    @extend_schema(
+        operation_id="funder_programme_retrieve",
+        responses={200: ProgrammeOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(user=request.user, programme_id=programme_id)
+        return Response(ProgrammeOutputSerializer(programme).data)
+
+    @extend_schema(
+        operation_id="funder_programme_update",
+        request=ProgrammeInputSerializer(partial=True),
+        responses={200: ProgrammeOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        summary="Change a programme (officers)",
+    )
+    def patch(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(
+            user=request.user, programme_id=programme_id, write=True
+        )
+        serializer = ProgrammeInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = {k: v for k, v in serializer.validated_data.items() if k in request.data}
+        programme = programme_update(actor=_officer(request), programme=programme, **fields)
+        return Response(ProgrammeOutputSerializer(programme).data)
+
+
+class ProgrammeFundApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
+    class InputSerializer(serializers.Serializer):
+        amount = serializers.IntegerField(
+            min_value=1, max_value=10**12, help_text="Minor units (pence)."
+        )
+
+    @extend_schema(
+        operation_id="funder_programme_fund",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                "FundingPosted",
+                {
+                    "transaction_id": serializers.IntegerField(),
+                    "budget_balance": serializers.IntegerField(),
+                },
+            ),
+            **MONEY_ERRORS,
+        },
+        summary="Move money from the funder into the programme budget (officers)",
+    )
+    @idempotent
+    def post(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(
+            user=request.user, programme_id=programme_id, write=True
+        )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        transaction_id = programme_fund(
+            actor=_officer(request),
+            programme=programme,
+            amount=serializer.validated_data["amount"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        balance = programme_balance(programme=programme).budget_balance
+        return Response(
+            {"transaction_id": transaction_id, "budget_balance": balance},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ProgrammeBalanceApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class OutputSerializer(serializers.Serializer):
+        programme_id = serializers.IntegerField(source="programme.id")
+        currency = serializers.CharField(source="programme.currency")
+        budget_balance = serializers.IntegerField()
+        funded_total = serializers.IntegerField()
+        granted_total = serializers.IntegerField()
+        returned_total = serializers.IntegerField()
+        grants_count = serializers.IntegerField()
+        pots_balance = serializers.IntegerField(
+            help_text="Unspent money in learners' pots from this programme."
+        )
+
+    @extend_schema(
+        operation_id="funder_programme_balance",
+        responses={200: OutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(user=request.user, programme_id=programme_id)
+        return Response(self.OutputSerializer(programme_balance(programme=programme)).data)
+
+
+class ProgrammeProviderApproveApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class InputSerializer(serializers.Serializer):
+        provider_id = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="funder_programme_provider_approve",
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                "ProviderApproved",
+                {
+                    "programme_id": serializers.IntegerField(),
+                    "provider_id": serializers.IntegerField(),
+                },
+            ),
+            **MONEY_ERRORS,
+        },
+        summary="Approve a provider for this programme (officers)",
+    )
+    def post(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(
+            user=request.user, programme_id=programme_id, write=True
+        )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        provider = Provider.objects.filter(pk=serializer.validated_data["provider_id"]).first()
+        if provider is None:
+            raise NotFound("Provider not found.")
+        approval = programme_approve_provider(
+            actor=_officer(request), programme=programme, provider=provider
+        )
+        return Response(
+            {"programme_id": approval.programme_id, "provider_id": approval.provider_id},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ApplicationPagination(CursorPagination):
+    ordering = "-id"
+
+
+class ProgrammeApplicationListApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=ProgrammeApplication.Status.choices, required=False
+        )
+
+    @extend_schema(
+        operation_id="funder_programme_applications",
+        parameters=[FilterSerializer],
+        responses={200: ApplicationOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(user=request.user, programme_id=programme_id)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = programme.applications.select_related("programme", "learner")
+        if "status" in filters.validated_data:
+            queryset = queryset.filter(status=filters.validated_data["status"])
+        paginator = ApplicationPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(ApplicationOutputSerializer(page, many=True).data)
+
+
+class ApplicationApproveApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
+    @extend_schema(
+        operation_id="funder_application_approve",
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: GrantOutputSerializer, **MONEY_ERRORS},
+        summary="Approve an application and grant the allowance (officers)",
+    )
+    @idempotent
+    def post(self, request: Request, application_id: int) -> Response:
+        application = application_get_for_member(
+            user=request.user, application_id=application_id, write=True
+        )
+        grant = application_approve(
+            actor=_officer(request),
+            application=application,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        grant = Grant.objects.select_related("learner", "programme", "pot").get(pk=grant.pk)
+        return Response(GrantOutputSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationRefuseApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        operation_id="funder_application_refuse",
+        request=InputSerializer,
+        responses={200: ApplicationOutputSerializer, **MONEY_ERRORS},
+    )
+    def post(self, request: Request, application_id: int) -> Response:
+        application = application_get_for_member(
+            user=request.user, application_id=application_id, write=True
+        )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        refused = application_refuse(
+            actor=_officer(request),
+            application=application,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(ApplicationOutputSerializer(refused).data)
+
+
+class GrantPagination(CursorPagination):
+    ordering = "-id"
+
+
+class ProgrammeGrantListCreateApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
+    class InputSerializer(serializers.Serializer):
+        learner_email = serializers.EmailField()
+        amount = serializers.IntegerField(
+            min_value=1, required=False, help_text="Defaults to the allowance."
+        )
+
+    @extend_schema(
+        operation_id="funder_programme_grants",
+        responses={200: GrantOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(user=request.user, programme_id=programme_id)
+        queryset = programme.grants.select_related("learner", "programme", "pot")
+        paginator = GrantPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(GrantOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="funder_programme_grant_create",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=InputSerializer,
+        responses={201: GrantOutputSerializer, **MONEY_ERRORS},
+        summary="Grant one learner (officers)",
+    )
+    @idempotent
+    def post(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(
+            user=request.user, programme_id=programme_id, write=True
+        )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        learner = User.objects.filter(
+            email__iexact=serializer.validated_data["learner_email"]
+        ).first()
+        if learner is None:
+            raise InvalidInput(
+                "No learner has this email.", fields={"learner_email": "Unknown learner."}
+            )
+        grant = grant_create(
+            actor=_officer(request),
+            programme=programme,
+            learner=learner,
+            amount=serializer.validated_data.get("amount"),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        grant = Grant.objects.select_related("learner", "programme", "pot").get(pk=grant.pk)
+        return Response(GrantOutputSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class ProgrammeBulkGrantApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
+    parser_classes = [JSONParser, MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(required=False, help_text="The CSV file (multipart upload).")
+        csv = serializers.CharField(
+            required=False, max_length=2_000_000, help_text="Or the CSV as text."
+        )
+        grant_valid_rows = serializers.BooleanField(
+            default=False, help_text="Grant the valid rows even if others are bad."
+        )
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            upload = attrs.pop("file", None)
+            if upload is not None:
+                if upload.size > 2_000_000:
+                    raise serializers.ValidationError({"file": "The file is larger than 2 MB."})
+                try:
+                    attrs["csv"] = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise serializers.ValidationError(
+                        {"file": "The file is not UTF-8 text."}
+                    ) from exc
+            if not attrs.get("csv"):
+                raise serializers.ValidationError(
+                    "Send the CSV as `file` (multipart) or as `csv` text."
+                )
+            return attrs
+
+    @extend_schema(
+        operation_id="funder_programme_grants_bulk",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                "BulkGrantReport",
+                {
+                    "rows": serializers.IntegerField(),
+                    "valid_rows": serializers.IntegerField(),
+                    "errors": serializers.ListField(child=serializers.DictField()),
+                    "granted": serializers.IntegerField(),
+                    "granted_total": serializers.IntegerField(),
+                    "grant_ids": serializers.ListField(child=serializers.IntegerField()),
+                },
+            ),
+            **MONEY_ERRORS,
+        },
+        summary="Grant many learners from a CSV (officers). Every row is validated first.",
+    )
+    @idempotent
+    def post(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(
+            user=request.user, programme_id=programme_id, write=True
+        )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = serializer.validated_data
+        report = grants_bulk_create(
+            actor=_officer(request),
+            programme=programme,
+            csv_text=data["csv"],
+            grant_valid_rows=data["grant_valid_rows"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return Response(report.as_dict(), status=status.HTTP_201_CREATED)

@@ -1,0 +1,174 @@
+"""Programme writes: create, update, fund from the funder's account, approve providers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+
+from config.errors import InvalidInput
+from providers.models import Provider
+from users.models import User
+from wallets.errors import ProviderNotApproved
+from wallets.ledger import account_create, account_get_or_create, check_amount, ledger_post
+from wallets.models import (
+    Funder,
+    FundingProgramme,
+    LedgerAccount,
+    LedgerTransaction,
+    ProgrammeProviderApproval,
+)
+
+EDITABLE_FIELDS = {
+    "name",
+    "description",
+    "status",
+    "budget_target",
+    "opens_on",
+    "closes_on",
+    "min_age",
+    "regions",
+    "postcode_prefixes",
+    "employment_statuses",
+    "max_prior_qualification_level",
+    "allowance",
+    "allowed_levels",
+    "allowed_skills",
+    "funds_expiry_months",
+    "co_payment_kind",
+    "co_payment_flat",
+    "co_payment_percent",
+    "milestone_start_percent",
+    "milestone_completion_percent",
+    "milestone_outcome_percent",
+    "attendance_full_percent",
+    "attendance_pro_rata_from_percent",
+    "attendance_below_fraction",
+    "outcome_sample_rate",
+}
+
+
+def _check_rules(values: dict[str, Any]) -> None:
+    """Cross-field rules, with one message per broken rule (the database checks them too)."""
+    errors: dict[str, str] = {}
+    milestones = (
+        values["milestone_start_percent"]
+        + values["milestone_completion_percent"]
+        + values["milestone_outcome_percent"]
+    )
+    if milestones != 100:
+        errors["milestone_start_percent"] = (
+            f"Milestone percentages must sum to 100, not {milestones}."
+        )
+    if values["closes_on"] < values["opens_on"]:
+        errors["closes_on"] = "The programme cannot close before it opens."
+    if values["attendance_pro_rata_from_percent"] > values["attendance_full_percent"]:
+        errors["attendance_pro_rata_from_percent"] = (
+            "Pro-rata attendance must start at or below full attendance."
+        )
+    if (
+        values["co_payment_kind"] == FundingProgramme.CoPayment.FLAT
+        and values["co_payment_flat"] <= 0
+    ):
+        errors["co_payment_flat"] = "A flat co-payment needs an amount."
+    if (
+        values["co_payment_kind"] == FundingProgramme.CoPayment.PERCENT
+        and values["co_payment_percent"] <= 0
+    ):
+        errors["co_payment_percent"] = "A percentage co-payment needs a percentage."
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), fields=errors)
+
+
+def _values_of(programme: FundingProgramme) -> dict[str, Any]:
+    return {name: getattr(programme, name) for name in EDITABLE_FIELDS}
+
+
+def funder_external_account(funder: Funder, currency: str) -> LedgerAccount:
+    """Where a funder's money enters the ledger; it may go negative (money from outside)."""
+    return account_get_or_create(
+        key=f"funder:{funder.pk}:external:{currency}",
+        kind=LedgerAccount.Kind.FUNDER_EXTERNAL,
+        name=f"{funder.name} ({currency})",
+        currency=currency,
+        allow_negative=True,
+    )
+
+
+def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingProgramme:
+    unknown = set(fields) - EDITABLE_FIELDS - {"currency"}
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        programme = FundingProgramme(funder=funder, **fields)
+        _check_rules(_values_of(programme))
+        if FundingProgramme.objects.filter(funder=funder, name=programme.name).exists():
+            raise InvalidInput(
+                "This funder already has a programme with that name.",
+                fields={"name": "Already used."},
+            )
+        programme.budget_account = account_create(
+            key=f"programme:{uuid.uuid4().hex}:budget",
+            kind=LedgerAccount.Kind.PROGRAMME_BUDGET,
+            name=f"{programme.name} budget",
+            currency=programme.currency,
+        )
+        programme.save()
+    return programme
+
+
+def programme_update(
+    *, actor: User, programme: FundingProgramme, **fields: Any
+) -> FundingProgramme:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise InvalidInput(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        locked = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _check_rules(_values_of(locked))
+        if (
+            "name" in fields
+            and FundingProgramme.objects.filter(funder_id=locked.funder_id, name=locked.name)
+            .exclude(pk=locked.pk)
+            .exists()
+        ):
+            raise InvalidInput(
+                "This funder already has a programme with that name.",
+                fields={"name": "Already used."},
+            )
+        locked.save()
+    return locked
+
+
+def programme_fund(
+    *, actor: User, programme: FundingProgramme, amount: int, idempotency_key: str | None = None
+) -> int:
+    """Move `amount` from the funder's external account into the programme budget."""
+    check_amount(amount)
+    if amount < 0:
+        raise InvalidInput("Funding must be a positive amount.", amount=amount)
+    with transaction.atomic():
+        external = funder_external_account(programme.funder, programme.currency)
+        posting = ledger_post(
+            kind=LedgerTransaction.Kind.PROGRAMME_FUNDING,
+            currency=programme.currency,
+            lines=[(external, -amount), (programme.budget_account_id, amount)],
+            actor_id=actor.pk,
+            memo=f"{programme.funder.name} funds {programme.name}",
+            idempotency_key=f"fund:{programme.pk}:{idempotency_key}" if idempotency_key else None,
+        )
+    return posting.transaction_id
+
+
+def programme_approve_provider(
+    *, actor: User, programme: FundingProgramme, provider: Provider
+) -> ProgrammeProviderApproval:
+    if provider.status != Provider.Status.APPROVED:
+        raise ProviderNotApproved()
+    approval, _ = ProgrammeProviderApproval.objects.get_or_create(
+        programme=programme, provider=provider, defaults={"approved_by": actor}
+    )
+    return approval
