@@ -240,3 +240,8 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
+# Periodic jobs run by `celery -A config beat` (see docs/operations.md).
+CELERY_BEAT_SCHEDULE = {
+    "expire-wallet-pots": {"task": "wallets.expire_pots", "schedule": 60 * 60},
+}
