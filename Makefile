@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python -m config.with_database --
 
-.PHONY: install run test lint typecheck pytest lock migrate demo clean-data help
+.PHONY: install run test lint typecheck pytest lock migrate demo clean-data help bench-ledger
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
@@ -49,3 +49,7 @@ lock: install
 
 clean-data:
 	rm -rf .data
+
+# Benchmarks measure and print; they are not part of `make test`.
+bench-ledger: install
+	$(WITH_DB) $(BIN)/python scripts/bench_ledger.py $(BENCH_ARGS)

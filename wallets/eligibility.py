@@ -63,7 +63,8 @@ def check_eligibility(
         reasons.append(
             Reason(
                 "programme_not_open",
-                f"Applications are open {programme.opens_on:%d %b %Y} to {programme.closes_on:%d %b %Y}.",
+                f"Applications are open {programme.opens_on:%d %b %Y} "
+                f"to {programme.closes_on:%d %b %Y}.",
             )
         )
     age = age_on(facts.date_of_birth, today)
@@ -103,7 +104,8 @@ def check_eligibility(
         reasons.append(
             Reason(
                 "qualification_too_high",
-                f"This programme is for people qualified to level {programme.max_prior_qualification_level} or below.",
+                "This programme is for people qualified to level "
+                f"{programme.max_prior_qualification_level} or below.",
             )
         )
     return reasons

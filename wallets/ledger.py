@@ -32,6 +32,7 @@ from wallets.models import LedgerAccount, LedgerTransaction
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = 10**15  # minor units; far beyond any real budget, far inside bigint
+_POST_SQL = "SELECT transaction_id, replayed FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 @dataclass(frozen=True)
@@ -90,25 +91,31 @@ def ledger_post(
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidPosting("An idempotency key has 1 to 200 characters.")
 
-    fingerprint = posting_fingerprint(kind, currency, resolved, memo)
+    fingerprint = posting_fingerprint(kind, currency, resolved, memo) if idempotency_key else ""
+    arguments = [
+        kind,
+        idempotency_key,
+        fingerprint,
+        actor_id,
+        memo,
+        reverses_id,
+        currency,
+        account_ids,
+        [amount for _, amount in resolved],
+    ]
     try:
-        # No savepoint: a refusal aborts the caller's whole transaction, which is what we want.
-        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT transaction_id, replayed FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [
-                    kind,
-                    idempotency_key,
-                    fingerprint,
-                    actor_id,
-                    memo,
-                    reverses_id,
-                    currency,
-                    account_ids,
-                    [amount for _, amount in resolved],
-                ],
-            )
-            row = cursor.fetchone()
+        if connection.in_atomic_block:
+            # Inside the caller's transaction. No savepoint: a refusal aborts the caller's
+            # whole transaction, which is what a failed money movement must do.
+            with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+                cursor.execute(_POST_SQL, arguments)
+                row = cursor.fetchone()
+        else:
+            # On its own, the single statement is the transaction: PostgreSQL commits it (and
+            # runs the deferred balance checks) in one round trip, or rolls all of it back.
+            with connection.cursor() as cursor:
+                cursor.execute(_POST_SQL, arguments)
+                row = cursor.fetchone()
     except DatabaseError as exc:
         raise ledger_error_from_database(exc) from exc
     assert row is not None

@@ -55,7 +55,8 @@ def ledger_verify(*, account_ids: list[int] | None = None) -> VerificationReport
     params: list[list[int]] = [account_ids] if account_ids is not None else []
     with connection.cursor() as accounts_cursor:
         accounts_cursor.execute(
-            f"SELECT a.id, a.balance, a.entry_count, a.last_hash FROM wallets_ledgeraccount a {where} ORDER BY a.id",
+            "SELECT a.id, a.balance, a.entry_count, a.last_hash "
+            f"FROM wallets_ledgeraccount a {where} ORDER BY a.id",
             params,
         )
         accounts = accounts_cursor.fetchall()
@@ -123,7 +124,8 @@ def _verify_account(
                             account_id,
                             entry_id,
                             txn_id,
-                            f"entry {entry_id} records balance {balance_after}, entries sum to {running}",
+                            f"entry {entry_id} records balance {balance_after}, "
+                            f"entries sum to {running}",
                         )
                     )
                     return
@@ -147,7 +149,8 @@ def _verify_transactions(report: VerificationReport) -> None:
         report.transactions_checked = cursor.fetchone()[0]
         cursor.execute(
             "SELECT transaction_id, currency, sum(amount) FROM wallets_ledgerentry "
-            "GROUP BY transaction_id, currency HAVING sum(amount) <> 0 ORDER BY transaction_id LIMIT 100"
+            "GROUP BY transaction_id, currency HAVING sum(amount) <> 0 "
+            "ORDER BY transaction_id LIMIT 100"
         )
         for txn_id, currency, total in cursor.fetchall():
             report.breaks.append(

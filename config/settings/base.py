@@ -1,10 +1,10 @@
 """Settings shared by every environment; each value comes from the environment."""
 
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import environ
+
+from config.database import database_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -72,15 +72,6 @@ TEMPLATES = [
 
 # PostgreSQL is the one engine. `make run`/`make test` start an embedded server and set
 # DATABASE_URL when it is unset (config/with_database.py); the default is a local server.
-
-
-def database_config(url: str) -> dict[str, Any]:
-    """Django's DATABASES entry for a URL; a percent-encoded host is a Unix socket directory."""
-    config: dict[str, Any] = dict(environ.Env.db_url_config(url))
-    host = urlsplit(url).netloc.rsplit("@", 1)[-1]
-    if host.upper().startswith("%2F"):
-        config["HOST"], config["PORT"] = unquote(host), ""
-    return config
 
 
 DATABASES = {
@@ -197,6 +188,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Swagger UI's assets are served from this app, not fetched from a CDN.
+    "ENUM_NAME_OVERRIDES": {"EmploymentStatusEnum": "wallets.models.programmes.EmploymentStatus"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -5,8 +5,9 @@ Refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.database import database_config
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOGGING, database_config, env
+from config.settings.base import LOGGING, env
 
 
 def _required(name: str) -> str:

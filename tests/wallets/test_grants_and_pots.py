@@ -271,6 +271,7 @@ def test_expired_pot_returns_its_money_to_the_programme_and_shows_on_the_stateme
         destination=new_account(kind="provider_payable"),
     )
     assert pots_expire_due() == 0  # not yet due
+    assert pot.expires_at is not None
     after_expiry = pot.expires_at + dt.timedelta(seconds=1)
     with time_machine.travel(after_expiry, tick=False):
         # An expired pot cannot pay, even before the sweep has run.

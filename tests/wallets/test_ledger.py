@@ -148,7 +148,8 @@ def test_raw_update_and_delete_of_an_entry_fail() -> None:
     for sql in (
         "UPDATE wallets_ledgerentry SET amount = amount + 1 WHERE id = %s",
         "DELETE FROM wallets_ledgerentry WHERE id = %s",
-        "UPDATE wallets_ledgertransaction SET memo = 'x' WHERE id = (SELECT transaction_id FROM wallets_ledgerentry WHERE id = %s)",
+        "UPDATE wallets_ledgertransaction SET memo = 'x' "
+        "WHERE id = (SELECT transaction_id FROM wallets_ledgerentry WHERE id = %s)",
     ):
         with (
             pytest.raises(DatabaseError, match="append-only"),
@@ -170,22 +171,37 @@ def test_raw_balance_update_is_refused() -> None:
     assert _balance(pot) == 1_000
 
 
+def _raw_posting(lines: list[tuple[int, int]]) -> None:
+    """Insert a transaction and its entries with plain SQL, bypassing every Python check."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO wallets_ledgertransaction (kind, fingerprint, memo, created_at) "
+            "VALUES ('transfer', '', 'raw', now()) RETURNING id"
+        )
+        row = cursor.fetchone()
+        assert row is not None
+        for account_id, amount in lines:
+            cursor.execute(
+                "INSERT INTO wallets_ledgerentry (transaction_id, account_id, amount, currency, "
+                "sequence, prev_hash, hash, balance_after, created_at) "
+                "VALUES (%s, %s, %s, 'GBP', 0, '', '', 0, now())",
+                [row[0], account_id, amount],
+            )
+
+
+def _raw_sql_with_triggers_off(sql: str, params: list[int]) -> None:
+    """What a superuser could do: switch off every trigger for the transaction, then write."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_unbalanced_transaction_fails_at_commit_even_in_raw_sql() -> None:
     pot = funded(1_000)
     other = new_account()
     with pytest.raises(DatabaseError, match="does not balance"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO wallets_ledgertransaction (kind, fingerprint, memo, created_at) "
-                "VALUES ('transfer', '', 'raw', now()) RETURNING id"
-            )
-            txn_id = cursor.fetchone()[0]
-            cursor.execute(
-                "INSERT INTO wallets_ledgerentry (transaction_id, account_id, amount, currency, sequence, prev_hash, hash, balance_after, created_at) "
-                "VALUES (%s, %s, -100, 'GBP', 0, '', '', 0, now()), (%s, %s, 90, 'GBP', 0, '', '', 0, now())",
-                [txn_id, pot.pk, txn_id, other.pk],
-            )
+        _raw_posting([(pot.pk, -100), (other.pk, 90)])
     assert _balance(pot) == 1_000
     assert _balance(other) == 0
 
@@ -194,23 +210,13 @@ def test_an_unbalanced_transaction_fails_at_commit_even_in_raw_sql() -> None:
 def test_a_negative_protected_balance_fails_in_raw_sql_even_without_triggers() -> None:
     pot = funded(1_000)
     source = external()
-    # Through the entry trigger:
     with pytest.raises(DatabaseError, match="insufficient funds"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO wallets_ledgertransaction (kind, fingerprint, memo, created_at) VALUES ('transfer', '', 'raw', now()) RETURNING id"
-            )
-            txn_id = cursor.fetchone()[0]
-            cursor.execute(
-                "INSERT INTO wallets_ledgerentry (transaction_id, account_id, amount, currency, sequence, prev_hash, hash, balance_after, created_at) "
-                "VALUES (%s, %s, -2000, 'GBP', 0, '', '', 0, now()), (%s, %s, 2000, 'GBP', 0, '', '', 0, now())",
-                [txn_id, pot.pk, txn_id, source.pk],
-            )
-    # And with every trigger switched off by a superuser, the CHECK constraint still holds.
+        _raw_posting([(pot.pk, -2_000), (source.pk, 2_000)])
+    # With every trigger switched off by a superuser, the CHECK constraint still holds.
     with pytest.raises(DatabaseError, match="balance_not_negative"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            cursor.execute("UPDATE wallets_ledgeraccount SET balance = -1 WHERE id = %s", [pot.pk])
+        _raw_sql_with_triggers_off(
+            "UPDATE wallets_ledgeraccount SET balance = -1 WHERE id = %s", [pot.pk]
+        )
     assert _balance(pot) == 1_000
 
 
@@ -229,11 +235,9 @@ def test_tampering_through_a_superuser_connection_is_reported_by_ledger_verify()
     assert "Ledger OK" in out.getvalue()
 
     tampered = LedgerEntry.objects.get(account=provider, sequence=1)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off
-        cursor.execute(
-            "UPDATE wallets_ledgerentry SET amount = 100000 WHERE id = %s", [tampered.pk]
-        )
+    _raw_sql_with_triggers_off(
+        "UPDATE wallets_ledgerentry SET amount = 100000 WHERE id = %s", [tampered.pk]
+    )
 
     report = ledger_verify()
     assert not report.ok

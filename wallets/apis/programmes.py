@@ -52,7 +52,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="Retry-safe key: the same key and body return the first answer; another body is 409.",
+    description="Retry-safe: the same key and body return the first answer; another body is 409.",
 )
 MONEY_ERRORS = {
     **ERROR_RESPONSES,
@@ -204,7 +204,7 @@ class ProgrammeFundApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "money"
 
-    class InputSerializer(serializers.Serializer):
+    class FundInputSerializer(serializers.Serializer):
         amount = serializers.IntegerField(
             min_value=1, max_value=10**12, help_text="Minor units (pence)."
         )
@@ -212,7 +212,7 @@ class ProgrammeFundApi(APIView):
     @extend_schema(
         operation_id="funder_programme_fund",
         parameters=[IDEMPOTENCY_HEADER],
-        request=InputSerializer,
+        request=FundInputSerializer,
         responses={
             201: inline_serializer(
                 "FundingPosted",
@@ -230,7 +230,7 @@ class ProgrammeFundApi(APIView):
         programme = programme_get_for_member(
             user=request.user, programme_id=programme_id, write=True
         )
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.FundInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         transaction_id = programme_fund(
             actor=_officer(request),
@@ -272,12 +272,12 @@ class ProgrammeBalanceApi(APIView):
 class ProgrammeProviderApproveApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
-    class InputSerializer(serializers.Serializer):
+    class ProviderApproveInputSerializer(serializers.Serializer):
         provider_id = serializers.IntegerField()
 
     @extend_schema(
         operation_id="funder_programme_provider_approve",
-        request=InputSerializer,
+        request=ProviderApproveInputSerializer,
         responses={
             201: inline_serializer(
                 "ProviderApproved",
@@ -294,7 +294,7 @@ class ProgrammeProviderApproveApi(APIView):
         programme = programme_get_for_member(
             user=request.user, programme_id=programme_id, write=True
         )
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.ProviderApproveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         provider = Provider.objects.filter(pk=serializer.validated_data["provider_id"]).first()
         if provider is None:
@@ -366,19 +366,19 @@ class ApplicationApproveApi(APIView):
 class ApplicationRefuseApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
-    class InputSerializer(serializers.Serializer):
+    class RefuseInputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=500)
 
     @extend_schema(
         operation_id="funder_application_refuse",
-        request=InputSerializer,
+        request=RefuseInputSerializer,
         responses={200: ApplicationOutputSerializer, **MONEY_ERRORS},
     )
     def post(self, request: Request, application_id: int) -> Response:
         application = application_get_for_member(
             user=request.user, application_id=application_id, write=True
         )
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.RefuseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         refused = application_refuse(
             actor=_officer(request),
@@ -397,7 +397,7 @@ class ProgrammeGrantListCreateApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "money"
 
-    class InputSerializer(serializers.Serializer):
+    class GrantInputSerializer(serializers.Serializer):
         learner_email = serializers.EmailField()
         amount = serializers.IntegerField(
             min_value=1, required=False, help_text="Defaults to the allowance."
@@ -417,7 +417,7 @@ class ProgrammeGrantListCreateApi(APIView):
     @extend_schema(
         operation_id="funder_programme_grant_create",
         parameters=[IDEMPOTENCY_HEADER],
-        request=InputSerializer,
+        request=GrantInputSerializer,
         responses={201: GrantOutputSerializer, **MONEY_ERRORS},
         summary="Grant one learner (officers)",
     )
@@ -426,7 +426,7 @@ class ProgrammeGrantListCreateApi(APIView):
         programme = programme_get_for_member(
             user=request.user, programme_id=programme_id, write=True
         )
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.GrantInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         learner = User.objects.filter(
             email__iexact=serializer.validated_data["learner_email"]
@@ -453,7 +453,7 @@ class ProgrammeBulkGrantApi(APIView):
 
     parser_classes = [JSONParser, MultiPartParser]
 
-    class InputSerializer(serializers.Serializer):
+    class BulkGrantInputSerializer(serializers.Serializer):
         file = serializers.FileField(required=False, help_text="The CSV file (multipart upload).")
         csv = serializers.CharField(
             required=False, max_length=2_000_000, help_text="Or the CSV as text."
@@ -482,7 +482,7 @@ class ProgrammeBulkGrantApi(APIView):
     @extend_schema(
         operation_id="funder_programme_grants_bulk",
         parameters=[IDEMPOTENCY_HEADER],
-        request=InputSerializer,
+        request=BulkGrantInputSerializer,
         responses={
             201: inline_serializer(
                 "BulkGrantReport",
@@ -504,7 +504,7 @@ class ProgrammeBulkGrantApi(APIView):
         programme = programme_get_for_member(
             user=request.user, programme_id=programme_id, write=True
         )
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.BulkGrantInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = serializer.validated_data
         report = grants_bulk_create(

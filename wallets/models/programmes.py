@@ -135,6 +135,9 @@ class ProgrammeProviderApproval(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.provider} approved for {self.programme}"
+
 
 class ProgrammeApplication(models.Model):
     """A learner's application to a programme, with the facts its eligibility rules need."""
@@ -203,3 +206,6 @@ class Grant(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="grant_amount_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} to {self.learner} from {self.programme}"

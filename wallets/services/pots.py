@@ -185,7 +185,11 @@ def pot_expire(*, pot_id: int, now: dt.datetime | None = None) -> int | None:
     """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        pot = WalletPot.objects.select_for_update(of=("self",)).select_related("programme").get(pk=pot_id)
+        pot = (
+            WalletPot.objects.select_for_update(of=("self",))
+            .select_related("programme")
+            .get(pk=pot_id)
+        )
         if pot.status == WalletPot.Status.EXPIRED:
             return None
         if pot.kind != WalletPot.Kind.GRANT or pot.expires_at is None or pot.expires_at > now:
