@@ -38,11 +38,31 @@ PROVIDER_STAFF = DemoPerson(f"provider.staff@{DEMO_DOMAIN}", "Tom Hughes", "prov
 FUNDER_OFFICER = DemoPerson(f"funder.officer@{DEMO_DOMAIN}", "Gareth Evans", "funder officer", True)
 FUNDER_AUDITOR = DemoPerson(f"funder.auditor@{DEMO_DOMAIN}", "Helen Lowe", "funder auditor", True)
 PLATFORM_STAFF = DemoPerson(f"staff@{DEMO_DOMAIN}", "Sam Patel", "platform staff", True)
+# More learners, for the wallet and enrolment stories.
+LEARNER_TEES = DemoPerson(
+    f"learner.tees@{DEMO_DOMAIN}", "Callum Reid", "learner (Tees Valley)", False
+)
+LEARNER_APPLICANT = DemoPerson(
+    f"learner.applicant@{DEMO_DOMAIN}", "Zainab Hussain", "learner (applied)", False
+)
+TEES_OFFICER = DemoPerson(
+    f"tees.officer@{DEMO_DOMAIN}", "Laura Bell", "funder officer (TVCA)", True
+)
 
-PEOPLE = [LEARNER, PROVIDER_ADMIN, PROVIDER_STAFF, FUNDER_OFFICER, FUNDER_AUDITOR, PLATFORM_STAFF]
+PEOPLE = [
+    LEARNER,
+    LEARNER_TEES,
+    LEARNER_APPLICANT,
+    PROVIDER_ADMIN,
+    PROVIDER_STAFF,
+    FUNDER_OFFICER,
+    TEES_OFFICER,
+    FUNDER_AUDITOR,
+    PLATFORM_STAFF,
+]
 
 
-def _person(person: DemoPerson, *, is_staff: bool = False) -> User:
+def demo_person(person: DemoPerson, *, is_staff: bool = False) -> User:
     user, created = User.objects.get_or_create(
         email=person.email, defaults={"full_name": person.full_name, "is_staff": is_staff}
     )
@@ -72,15 +92,22 @@ def load_people() -> dict[str, User]:
         },
     )
     west_midlands, _ = Funder.objects.get_or_create(name="West Midlands Combined Authority")
+    tees_valley, _ = Funder.objects.get_or_create(name="Tees Valley Combined Authority")
 
     users = {
-        "learner": _person(LEARNER),
-        "provider_admin": _person(PROVIDER_ADMIN),
-        "provider_staff": _person(PROVIDER_STAFF),
-        "funder_officer": _person(FUNDER_OFFICER),
-        "funder_auditor": _person(FUNDER_AUDITOR),
-        "platform_staff": _person(PLATFORM_STAFF, is_staff=True),
+        "learner": demo_person(LEARNER),
+        "provider_admin": demo_person(PROVIDER_ADMIN),
+        "provider_staff": demo_person(PROVIDER_STAFF),
+        "funder_officer": demo_person(FUNDER_OFFICER),
+        "funder_auditor": demo_person(FUNDER_AUDITOR),
+        "platform_staff": demo_person(PLATFORM_STAFF, is_staff=True),
+        "learner_tees": demo_person(LEARNER_TEES),
+        "learner_applicant": demo_person(LEARNER_APPLICANT),
+        "tees_officer": demo_person(TEES_OFFICER),
     }
+    FunderMembership.objects.get_or_create(
+        user=users["tees_officer"], funder=tees_valley, defaults={"role": "officer"}
+    )
     ProviderMembership.objects.get_or_create(
         user=users["provider_admin"], provider=coding_school, defaults={"role": "admin"}
     )

@@ -11,6 +11,8 @@ from django.test import Client
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, LEARNER, PEOPLE, PROVIDER_ADMIN
 from tests.helpers import APP, BROWSER, post_json, totp_now
 from users.models import User
+from wallets.models import FundingProgramme, Grant, ProgrammeApplication
+from wallets.verification import ledger_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +21,12 @@ def test_demo_load_twice_keeps_one_of_everything() -> None:
     call_command("demo_load", stdout=io.StringIO())
     call_command("demo_load", stdout=io.StringIO())
     assert User.objects.filter(email__in=[p.email for p in PEOPLE]).count() == len(PEOPLE)
+    west_midlands = FundingProgramme.objects.get(name__startswith="West Midlands")
+    # Funded once (£2m), one £4,500 grant out of it, however often the demo is loaded.
+    assert west_midlands.budget_account.balance == 200_000_000 - 450_000
+    assert Grant.objects.count() == 2
+    assert ProgrammeApplication.objects.filter(status="submitted").count() == 1
+    assert ledger_verify().ok
 
 
 def test_demo_learner_logs_in_through_the_browser_api() -> None:
@@ -31,6 +39,7 @@ def test_demo_learner_logs_in_through_the_browser_api() -> None:
     me = client.get("/api/v1/me").json()
     assert me["email"] == LEARNER.email
     assert me["roles"] == ["learner"]
+    assert client.get("/api/v1/wallet").json()["totals"] == {"GBP": 450_000}
 
 
 def test_demo_provider_admin_logs_in_with_the_printed_totp_secret() -> None:

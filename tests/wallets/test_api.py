@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -15,8 +17,10 @@ from tests.factories import (
     give_totp,
     make_programme,
 )
+from tests.wallets.ledger_helpers import new_account
 from users.models import User
 from wallets.models import FundingProgramme, Grant, LedgerAccount, ProgrammeApplication
+from wallets.services import SpendTarget, grant_create, programme_approve_provider, wallet_spend
 
 pytestmark = pytest.mark.django_db
 
@@ -298,3 +302,38 @@ def test_provider_approval_for_a_programme(programme: FundingProgramme, officer:
     response = officer.post(url, {"provider_id": pending.pk}, format="json")
     assert response.status_code == 422
     assert response.json()["code"] == "provider_not_approved"
+
+
+def test_statement_pages_cost_the_same_number_of_queries_whatever_their_size(
+    programme: FundingProgramme, officer: APIClient
+) -> None:
+
+    learner = UserFactory.create()
+    officer_user = programme.funder.memberships.get().user
+
+    grant = grant_create(actor=officer_user, programme=programme, learner=learner)
+    provider = ProviderFactory.create()
+    programme_approve_provider(actor=officer_user, programme=programme, provider=provider)
+    payable = new_account(kind="provider_payable")
+    for _ in range(12):
+        wallet_spend(
+            actor=learner,
+            wallet=grant.pot.wallet,
+            amount=1_000,
+            currency="GBP",
+            target=SpendTarget(provider_id=provider.pk, level=3, skills=[]),
+            destination=payable,
+        )
+    client = _client(learner, mfa=False)
+    counts = []
+    for size in (2, 10):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(f"/api/v1/wallet/statement?page_size={size}").json()
+        assert len(page["results"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    first = client.get("/api/v1/wallet/statement?page_size=5").json()
+    second = client.get(first["next"]).json()
+    assert [line["balance_after"] for line in first["results"] + second["results"]] == [
+        300_000 - 1_000 * n for n in range(12, 2, -1)
+    ]

@@ -3,17 +3,17 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, load_people
+from demo.wallets import load_wallets
 
 
 class Command(BaseCommand):
     help = "Load the demo data (safe to run again) and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with transaction.atomic():
-            load_people()
+        users = load_people()
+        load_wallets(users)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for person in PEOPLE:
