@@ -84,7 +84,14 @@ class NotEligible(DomainError):
 
 class PotExpired(DomainError):
     code = "pot_expired"
-    default_detail = "This pot has expired."
+    default_detail = "These funds have expired."
+
+
+class ProgrammeInUse(Conflict):
+    code = "programme_in_use"
+    default_detail = (
+        "Only a draft programme that has moved no money and has no applications can be deleted."
+    )
 
 
 class BulkGrantHasErrors(DomainError):

@@ -337,3 +337,26 @@ def test_statement_pages_cost_the_same_number_of_queries_whatever_their_size(
     assert [line["balance_after"] for line in first["results"] + second["results"]] == [
         300_000 - 1_000 * n for n in range(12, 2, -1)
     ]
+
+
+def test_only_an_unused_draft_programme_can_be_deleted(
+    programme: FundingProgramme, officer: APIClient
+) -> None:
+    response = officer.delete(f"/api/v1/funder/programmes/{programme.pk}")
+    assert response.status_code == 409
+    assert response.json()["code"] == "programme_in_use"
+    today = timezone.localdate()
+    draft = officer.post(
+        "/api/v1/funder/programmes",
+        {
+            "funder_id": programme.funder_id,
+            "name": "Draft",
+            "opens_on": str(today),
+            "closes_on": str(today),
+            "allowance": 1000,
+        },
+        format="json",
+    ).json()
+    assert officer.delete(f"/api/v1/funder/programmes/{draft['id']}").status_code == 204
+    assert not FundingProgramme.objects.filter(pk=draft["id"]).exists()
+    assert officer.delete(f"/api/v1/funder/programmes/{draft['id']}").status_code == 404

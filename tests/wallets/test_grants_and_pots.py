@@ -18,6 +18,7 @@ from wallets.errors import (
     BulkGrantHasErrors,
     InsufficientFunds,
     NotEligible,
+    PotExpired,
     ProgrammeNotActive,
 )
 from wallets.models import FundingProgramme, Grant, LedgerAccount, LedgerEntry, WalletPot
@@ -274,8 +275,8 @@ def test_expired_pot_returns_its_money_to_the_programme_and_shows_on_the_stateme
     assert pot.expires_at is not None
     after_expiry = pot.expires_at + dt.timedelta(seconds=1)
     with time_machine.travel(after_expiry, tick=False):
-        # An expired pot cannot pay, even before the sweep has run.
-        with pytest.raises(InsufficientFunds), transaction.atomic():
+        # An expired pot cannot pay, even before the sweep has run, and the learner is told why.
+        with pytest.raises(PotExpired) as info, transaction.atomic():
             wallet_spend(
                 actor=learner,
                 wallet=pot.wallet,
@@ -284,6 +285,7 @@ def test_expired_pot_returns_its_money_to_the_programme_and_shows_on_the_stateme
                 target=SpendTarget(provider_id=provider.pk, level=3, skills=[]),
                 destination=new_account(kind="provider_payable"),
             )
+        assert info.value.extra["expired_pot_ids"] == [pot.pk]
         assert pots_expire_due() == 1
         assert pots_expire_due() == 0
     pot.refresh_from_db()

@@ -43,6 +43,7 @@ from wallets.services import (
     grants_bulk_create,
     programme_approve_provider,
     programme_create,
+    programme_delete,
     programme_fund,
     programme_update,
 )
@@ -197,6 +198,18 @@ class ProgrammeDetailApi(APIView):
         fields = {k: v for k, v in serializer.validated_data.items() if k in request.data}
         programme = programme_update(actor=_officer(request), programme=programme, **fields)
         return Response(ProgrammeOutputSerializer(programme).data)
+
+    @extend_schema(
+        operation_id="funder_programme_delete",
+        responses={204: None, **ERROR_RESPONSES, **NOT_FOUND, 409: error("`programme_in_use`.")},
+        summary="Delete a draft programme that has moved no money (officers)",
+    )
+    def delete(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(
+            user=request.user, programme_id=programme_id, write=True
+        )
+        programme_delete(actor=_officer(request), programme=programme)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProgrammeFundApi(APIView):

@@ -17,6 +17,7 @@ from wallets.services.pots import (
 from wallets.services.programmes import (
     programme_approve_provider,
     programme_create,
+    programme_delete,
     programme_fund,
     programme_update,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "pots_expire_due",
     "programme_approve_provider",
     "programme_create",
+    "programme_delete",
     "programme_fund",
     "programme_update",
     "wallet_get_or_create",

@@ -108,6 +108,44 @@ def spendable_pots(
     return [pot for pot in pots if pot_allows(pot, target, approved)]
 
 
+def _raise_if_funds_expired(
+    *,
+    wallet: Wallet,
+    target: SpendTarget,
+    currency: str,
+    now: dt.datetime,
+    available: int,
+    shortfall: int,
+) -> None:
+    """When grant pots that would have paid have expired, say so rather than "not enough"."""
+    expired = list(
+        WalletPot.objects.filter(
+            wallet=wallet, kind=WalletPot.Kind.GRANT, account__currency=currency
+        )
+        .filter(Q(status=WalletPot.Status.EXPIRED) | Q(expires_at__lte=now))
+        .select_related("programme")
+    )
+    approved = set(
+        FundingProgramme.approved_providers.through.objects.filter(
+            programme_id__in={p.programme_id for p in expired}, provider_id=target.provider_id
+        ).values_list("programme_id", flat=True)
+    )
+    expired = [pot for pot in expired if pot_allows(pot, target, approved)]
+    if expired:
+        names = ", ".join(
+            f"{p.programme.name} ({p.expires_at:%d %b %Y})"
+            for p in expired
+            if p.programme and p.expires_at
+        )
+        raise PotExpired(
+            f"Funds that could have paid for this have expired: {names}.",
+            expired_pot_ids=[p.pk for p in expired],
+            available=available,
+            shortfall=shortfall,
+            currency=currency,
+        )
+
+
 @dataclass(frozen=True)
 class Draw:
     pot_id: int
@@ -161,6 +199,14 @@ def wallet_spend(
             if remaining == 0:
                 break
         if remaining:
+            _raise_if_funds_expired(
+                wallet=wallet,
+                target=target,
+                currency=currency,
+                now=now,
+                available=amount - remaining,
+                shortfall=remaining,
+            )
             raise InsufficientFunds(
                 f"Your wallet can cover {amount - remaining} of {amount}; {remaining} is missing.",
                 available=amount - remaining,

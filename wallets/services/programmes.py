@@ -10,7 +10,7 @@ from django.db import transaction
 from config.errors import InvalidInput
 from providers.models import Provider
 from users.models import User
-from wallets.errors import ProviderNotApproved
+from wallets.errors import ProgrammeInUse, ProviderNotApproved
 from wallets.ledger import account_create, account_get_or_create, check_amount, ledger_post
 from wallets.models import (
     Funder,
@@ -172,3 +172,19 @@ def programme_approve_provider(
         programme=programme, provider=provider, defaults={"approved_by": actor}
     )
     return approval
+
+
+def programme_delete(*, actor: User, programme: FundingProgramme) -> None:
+    """Delete a draft programme that never moved money nor received applications."""
+    with transaction.atomic():
+        locked = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
+        budget = LedgerAccount.objects.select_for_update().get(pk=locked.budget_account_id)
+        if (
+            locked.status != FundingProgramme.Status.DRAFT
+            or budget.entry_count
+            or locked.applications.exists()
+        ):
+            raise ProgrammeInUse(programme_id=locked.pk, status=locked.status)
+        locked.approved_providers.clear()
+        locked.delete()
+        budget.delete()
