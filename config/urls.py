@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("users.urls")),
     path("", include("providers.urls")),
     path("", include("wallets.urls")),
+    path("", include("courses.urls")),
 ]
 
 urlpatterns = [

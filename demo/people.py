@@ -83,14 +83,7 @@ def demo_person(person: DemoPerson, *, is_staff: bool = False) -> User:
 
 def load_people() -> dict[str, User]:
     """Creates (or keeps) the demo people and their memberships; safe to run again."""
-    coding_school, _ = Provider.objects.get_or_create(
-        ukprn="10091234",
-        defaults={
-            "legal_name": "Brum Code Academy Ltd",
-            "trading_name": "Brum Code Academy",
-            "status": Provider.Status.APPROVED,
-        },
-    )
+    coding_school = Provider.objects.get(ukprn="10091234")  # demo.catalogue loads it first
     west_midlands, _ = Funder.objects.get_or_create(name="West Midlands Combined Authority")
     tees_valley, _ = Funder.objects.get_or_create(name="Tees Valley Combined Authority")
 

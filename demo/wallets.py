@@ -77,8 +77,12 @@ def load_wallets(users: dict[str, User]) -> dict[str, FundingProgramme]:
         co_payment_kind=FundingProgramme.CoPayment.PERCENT,
         co_payment_percent=Decimal("10.00"),
     )
-    academy = Provider.objects.get(ukprn="10091234")
-    programme_approve_provider(actor=users["funder_officer"], programme=wm, provider=academy)
+    for ukprn in ("10091234", "10065432"):  # Brum Code Academy, Shield Cyber School
+        provider = Provider.objects.get(ukprn=ukprn)
+        programme_approve_provider(actor=users["funder_officer"], programme=wm, provider=provider)
+    for ukprn in ("10087654", "10065432"):  # Teesside Data Academy, Shield Cyber School
+        provider = Provider.objects.get(ukprn=ukprn)
+        programme_approve_provider(actor=users["tees_officer"], programme=tv, provider=provider)
 
     if not Grant.objects.filter(programme=wm, learner=users["learner"]).exists():
         grant_create(actor=users["funder_officer"], programme=wm, learner=users["learner"])

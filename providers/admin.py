@@ -1,8 +1,19 @@
-"""Admin for providers and their memberships."""
+"""Admin for providers: search, team, approval decisions (with a reason) and their history."""
 
-from django.contrib import admin
+from __future__ import annotations
 
-from providers.models import Provider, ProviderMembership
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from config.errors import DomainError
+from providers.models import Provider, ProviderInvitation, ProviderMembership, ProviderStatusChange
+from providers.services import provider_set_status
+from users.models import User
 
 
 class ProviderMembershipInline(admin.TabularInline):
@@ -11,9 +22,57 @@ class ProviderMembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class ProviderStatusChangeInline(admin.TabularInline):
+    model = ProviderStatusChange
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "reason", "actor")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class DecisionForm(ActionForm):
+    reason = forms.CharField(required=False, max_length=500, help_text="Kept with the decision.")
+
+
+def _decide(status: str, label: str) -> Callable[..., None]:
+    @admin.action(description=label)
+    def action(
+        modeladmin: ProviderAdmin, request: HttpRequest, queryset: QuerySet[Provider]
+    ) -> None:
+        reason = request.POST.get("reason", "")
+        actor = User.objects.get(pk=request.user.pk or 0)  # the admin only lets staff in
+        for provider in queryset:
+            try:
+                provider_set_status(actor=actor, provider=provider, status=status, reason=reason)
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{provider}: {exc.detail}", messages.ERROR)
+            else:
+                modeladmin.message_user(request, f"{provider}: {label.lower()}.", messages.SUCCESS)
+
+    action.__name__ = f"set_{status}"
+    return action
+
+
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    list_display = ("legal_name", "trading_name", "ukprn", "status", "created_at")
+    list_display = ("legal_name", "trading_name", "ukprn", "town", "status", "status_changed_at")
     list_filter = ("status",)
-    search_fields = ("legal_name", "trading_name", "ukprn")
-    inlines = [ProviderMembershipInline]
+    search_fields = ("legal_name", "trading_name", "ukprn", "contact_email")
+    readonly_fields = ("status", "status_reason", "status_changed_at", "created_at")
+    inlines = [ProviderMembershipInline, ProviderStatusChangeInline]
+    action_form = DecisionForm
+    actions = [
+        _decide(Provider.Status.APPROVED, "Approve"),
+        _decide(Provider.Status.SUSPENDED, "Suspend"),
+        _decide(Provider.Status.DELISTED, "Delist"),
+    ]
+
+
+@admin.register(ProviderInvitation)
+class ProviderInvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "provider", "role", "expires_at", "accepted_at")
+    search_fields = ("email", "provider__legal_name")
+    readonly_fields = ("token",)

@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from config.errors import NotFound
-from providers.models import Provider, ProviderMembership
+from providers.errors import ProviderAdminRequired
+from providers.models import Provider, ProviderInvitation, ProviderMembership
 from users.memberships import RoleGrant
 
 
@@ -22,9 +23,35 @@ def provider_list_for_member(*, user: Any) -> QuerySet[Provider]:
     return Provider.objects.filter(memberships__user=user).distinct().order_by("legal_name", "id")
 
 
-def provider_get_for_member(*, user: Any, provider_id: int) -> Provider:
-    """The provider if the user is one of its people; otherwise NotFound, never a hint."""
-    provider = provider_list_for_member(user=user).filter(pk=provider_id).first()
-    if provider is None:
+def provider_get_for_member(*, user: Any, provider_id: int, admin: bool = False) -> Provider:
+    """The provider if the user is one of its people (else 404, no hint); `admin`: 403 for staff."""
+    membership = (
+        ProviderMembership.objects.filter(user=user, provider_id=provider_id)
+        .select_related("provider")
+        .first()
+    )
+    if membership is None:
         raise NotFound("Provider not found.")
-    return provider
+    if admin and membership.role != ProviderMembership.Role.ADMIN:
+        raise ProviderAdminRequired()
+    return membership.provider
+
+
+def provider_team(
+    *, provider: Provider
+) -> tuple[QuerySet[ProviderMembership], QuerySet[ProviderInvitation]]:
+    members = provider.memberships.select_related("user").order_by("role", "user__email")
+    invitations = provider.invitations.filter(accepted_at__isnull=True).order_by("email")
+    return members, invitations
+
+
+def membership_get_for_admin(
+    *, user: Any, provider_id: int, membership_id: int
+) -> ProviderMembership:
+    provider_get_for_member(user=user, provider_id=provider_id, admin=True)
+    membership = ProviderMembership.objects.filter(
+        pk=membership_id, provider_id=provider_id
+    ).first()
+    if membership is None:
+        raise NotFound("Team member not found.")
+    return membership

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from typing import Any
 
@@ -10,6 +11,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 
+from courses.models import Cohort, Course
 from providers.models import Provider, ProviderMembership
 from users.models import User
 from wallets.models import Funder, FunderMembership, FundingProgramme
@@ -105,3 +107,38 @@ def make_programme(
 
 
 _programme_numbers = itertools.count(1)
+
+
+class CourseFactory(factory.django.DjangoModelFactory[Course]):
+    class Meta:
+        model = Course
+
+    provider = factory.SubFactory(ProviderFactory)
+    title = factory.Sequence(lambda n: f"Course {n}")
+    summary = "A practical course."
+    skills = factory.LazyFunction(lambda: ["software-development"])
+    level = 3
+    mode = Course.Mode.ONLINE
+    region = "West Midlands"
+    guided_learning_hours = 200
+    length_weeks = 12
+    price = 300_000
+    status = Course.Status.PUBLISHED
+
+
+class CohortFactory(factory.django.DjangoModelFactory[Cohort]):
+    class Meta:
+        model = Cohort
+
+    course = factory.SubFactory(CourseFactory)
+    start_date = factory.LazyFunction(lambda: _today() + dt.timedelta(days=30))
+    end_date = factory.LazyAttribute(lambda c: c.start_date + dt.timedelta(weeks=12))
+    application_deadline = factory.LazyAttribute(lambda c: c.start_date - dt.timedelta(days=7))
+    capacity = 20
+    online = True
+
+
+def _today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()

@@ -188,7 +188,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Swagger UI's assets are served from this app, not fetched from a CDN.
-    "ENUM_NAME_OVERRIDES": {"EmploymentStatusEnum": "wallets.models.programmes.EmploymentStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "EmploymentStatusEnum": "wallets.models.programmes.EmploymentStatus",
+        "ProgrammeStatusEnum": "wallets.models.programmes.FundingProgramme.Status",
+        "ApplicationStatusEnum": "wallets.models.programmes.ProgrammeApplication.Status",
+        "CourseStatusEnum": "courses.models.Course.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from courses.models import Course
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, LEARNER, PEOPLE, PROVIDER_ADMIN
 from tests.helpers import APP, BROWSER, post_json, totp_now
 from users.models import User
@@ -27,6 +28,18 @@ def test_demo_load_twice_keeps_one_of_everything() -> None:
     assert Grant.objects.count() == 2
     assert ProgrammeApplication.objects.filter(status="submitted").count() == 1
     assert ledger_verify().ok
+    assert Course.objects.count() == 7
+
+
+def test_demo_catalogue_is_served_publicly() -> None:
+    call_command("demo_load", stdout=io.StringIO())
+    courses = Client().get("/api/v1/courses/").json()["results"]
+    titles = {course["title"] for course in courses}
+    assert "Full-Stack Web Development Bootcamp" in titles
+    assert "Digital Marketing in 6 Weeks" not in titles  # its provider is still pending approval
+    programme = FundingProgramme.objects.get(name__startswith="West Midlands")
+    funded = Client().get("/api/v1/courses/", {"funded_by": programme.pk}).json()["results"]
+    assert {c["provider_name"] for c in funded} == {"Brum Code Academy", "Shield Cyber School"}
 
 
 def test_demo_learner_logs_in_through_the_browser_api() -> None:

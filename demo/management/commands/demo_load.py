@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from demo.catalogue import load_catalogue
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, load_people
 from demo.wallets import load_wallets
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
     help = "Load the demo data (safe to run again) and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        load_catalogue()
         users = load_people()
         load_wallets(users)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

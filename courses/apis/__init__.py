@@ -1,0 +1,1 @@
+"""Course APIs: the public catalogue and the providers' course and cohort management."""

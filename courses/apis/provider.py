@@ -1,0 +1,210 @@
+"""Providers manage their own courses and cohorts; another provider's is a 404."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.schema import ERROR_RESPONSES, NOT_FOUND, error
+from courses.models import Cohort, Course, Region
+from courses.selectors import cohort_get_for_member, course_get_for_member, course_list_for_member
+from courses.services import cohort_create, cohort_update, course_create, course_update
+from providers.selectors import provider_get_for_member
+from users.models import User
+from users.permissions import HasRoleMFA
+
+RULES = {422: error("Refused by a rule (`capacity_below_seats_taken`, `cohort_not_editable`).")}
+
+
+class CourseInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(max_length=500)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    skills = serializers.ListField(
+        child=serializers.SlugField(max_length=64), max_length=10, default=list
+    )
+    level = serializers.IntegerField(min_value=3, max_value=7)
+    mode = serializers.ChoiceField(choices=Course.Mode.choices)
+    region = serializers.ChoiceField(choices=Region.choices)
+    guided_learning_hours = serializers.IntegerField(min_value=1, max_value=5000)
+    length_weeks = serializers.IntegerField(min_value=1, max_value=156)
+    price = serializers.IntegerField(min_value=0, max_value=10**9, help_text="Minor units (pence).")
+    entry_requirements = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_outcomes = serializers.CharField(required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=Course.Status.choices, default=Course.Status.DRAFT)
+
+
+class CourseOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider_id = serializers.IntegerField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    description = serializers.CharField()
+    skills = serializers.ListField(child=serializers.CharField())
+    level = serializers.IntegerField()
+    mode = serializers.CharField()
+    region = serializers.CharField()
+    guided_learning_hours = serializers.IntegerField()
+    length_weeks = serializers.IntegerField()
+    price = serializers.IntegerField()
+    currency = serializers.CharField()
+    entry_requirements = serializers.CharField()
+    expected_outcomes = serializers.CharField()
+    status = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+
+class CohortInputSerializer(serializers.Serializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    application_deadline = serializers.DateField()
+    capacity = serializers.IntegerField(min_value=1, max_value=10_000)
+    online = serializers.BooleanField(default=False)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class CohortOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    course_id = serializers.IntegerField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    application_deadline = serializers.DateField()
+    capacity = serializers.IntegerField()
+    seats_taken = serializers.IntegerField()
+    seats_left = serializers.IntegerField()
+    online = serializers.BooleanField()
+    location = serializers.CharField()
+    status = serializers.CharField()
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class ProviderCoursePagination(CursorPagination):
+    ordering = "-id"
+
+
+class ProviderCourseListCreateApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    @extend_schema(
+        operation_id="provider_courses",
+        responses={200: CourseOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, provider_id: int) -> Response:
+        provider_get_for_member(user=request.user, provider_id=provider_id)
+        paginator = ProviderCoursePagination()
+        page = paginator.paginate_queryset(
+            course_list_for_member(user=request.user, provider_id=provider_id), request, view=self
+        )
+        return paginator.get_paginated_response(CourseOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="provider_course_create",
+        request=CourseInputSerializer,
+        responses={201: CourseOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        summary="Add a course",
+    )
+    def post(self, request: Request, provider_id: int) -> Response:
+        provider = provider_get_for_member(user=request.user, provider_id=provider_id)
+        serializer = CourseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        course = course_create(actor=_user(request), provider=provider, **serializer.validated_data)
+        return Response(CourseOutputSerializer(course).data, status=status.HTTP_201_CREATED)
+
+
+class ProviderCourseDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    @extend_schema(
+        operation_id="provider_course",
+        responses={200: CourseOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, course_id: int) -> Response:
+        return Response(
+            CourseOutputSerializer(
+                course_get_for_member(user=request.user, course_id=course_id)
+            ).data
+        )
+
+    @extend_schema(
+        operation_id="provider_course_update",
+        request=CourseInputSerializer(partial=True),
+        responses={200: CourseOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        summary="Change a course; publish or archive it with `status`",
+    )
+    def patch(self, request: Request, course_id: int) -> Response:
+        course = course_get_for_member(user=request.user, course_id=course_id)
+        serializer = CourseInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = {k: v for k, v in serializer.validated_data.items() if k in request.data}
+        return Response(
+            CourseOutputSerializer(
+                course_update(actor=_user(request), course=course, **fields)
+            ).data
+        )
+
+
+class ProviderCohortListCreateApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    @extend_schema(
+        operation_id="provider_cohorts",
+        responses={200: CohortOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, course_id: int) -> Response:
+        course = course_get_for_member(user=request.user, course_id=course_id)
+        return Response(
+            CohortOutputSerializer(course.cohorts.order_by("start_date", "pk"), many=True).data
+        )
+
+    @extend_schema(
+        operation_id="provider_cohort_create",
+        request=CohortInputSerializer,
+        responses={201: CohortOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        summary="Add a cohort",
+    )
+    def post(self, request: Request, course_id: int) -> Response:
+        course = course_get_for_member(user=request.user, course_id=course_id)
+        serializer = CohortInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cohort = cohort_create(actor=_user(request), course=course, **serializer.validated_data)
+        return Response(CohortOutputSerializer(cohort).data, status=status.HTTP_201_CREATED)
+
+
+class ProviderCohortDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    @extend_schema(
+        operation_id="provider_cohort",
+        responses={200: CohortOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, cohort_id: int) -> Response:
+        return Response(
+            CohortOutputSerializer(
+                cohort_get_for_member(user=request.user, cohort_id=cohort_id)
+            ).data
+        )
+
+    @extend_schema(
+        operation_id="provider_cohort_update",
+        request=CohortInputSerializer(partial=True),
+        responses={200: CohortOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND, **RULES},
+        summary="Change dates, place or capacity (never below the seats taken)",
+    )
+    def patch(self, request: Request, cohort_id: int) -> Response:
+        cohort: Cohort = cohort_get_for_member(user=request.user, cohort_id=cohort_id)
+        serializer = CohortInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = {k: v for k, v in serializer.validated_data.items() if k in request.data}
+        return Response(
+            CohortOutputSerializer(
+                cohort_update(actor=_user(request), cohort=cohort, **fields)
+            ).data
+        )
