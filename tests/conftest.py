@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from courses.skills import ensure_default_skills
 from tests.factories import UserFactory
 from users.models import User
 
@@ -18,6 +19,19 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_skills(request: pytest.FixtureRequest) -> None:
+    # Transactional tests empty every table (TRUNCATE), migration data included.
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db" if not _transactional(request) else "transactional_db")
+        ensure_default_skills()
+
+
+def _transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from courses.skills import ensure_default_skills
 from demo.catalogue import load_catalogue
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, load_people
 from demo.wallets import load_wallets
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     help = "Load the demo data (safe to run again) and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        ensure_default_skills()
         load_catalogue()
         users = load_people()
         load_wallets(users)
