@@ -57,6 +57,10 @@ class LedgerTransaction(models.Model):
         POT_EXPIRY = "pot_expiry", "Unspent grant returned on expiry"
         REVERSAL = "reversal", "Reversal"
         TOP_UP = "top_up", "Card top-up"
+        ENROLMENT_HOLD = "enrolment_hold", "Funds held for a place"
+        MILESTONE_RELEASE = "milestone_release", "Milestone paid to the provider"
+        HOLD_RETURN = "hold_return", "Held funds returned"
+        CLAWBACK = "clawback", "Milestone payment returned by the provider"
         TRANSFER = "transfer", "Transfer"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -15,6 +15,7 @@ from courses.errors import (
     UnknownSkill,
 )
 from courses.models import Cohort, Course, Skill
+from courses.services.enrolments import cohort_offer_waitlisted
 from providers.models import Provider
 from users.models import User
 
@@ -119,4 +120,6 @@ def cohort_update(*, actor: User, cohort: Cohort, **fields: Any) -> Cohort:
         elif locked.status == Cohort.Status.OPEN and locked.seats_taken >= locked.capacity:
             locked.status = Cohort.Status.FULL
         locked.save()
+        if locked.status == Cohort.Status.OPEN:
+            cohort_offer_waitlisted(locked)
     return locked
