@@ -1,8 +1,9 @@
 """Admin for the skills list, courses and cohorts (platform staff)."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from courses.models import Cohort, Course, Skill
+from courses.models import Cohort, Course, Enrolment, EnrolmentEvent, ProblemReport, Refund, Skill
 
 
 @admin.register(Skill)
@@ -44,3 +45,65 @@ class CohortAdmin(admin.ModelAdmin):
     search_fields = ("course__title",)
     readonly_fields = ("seats_taken",)
     autocomplete_fields = ("course",)
+
+
+class EnrolmentEventInline(admin.TabularInline):
+    model = EnrolmentEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "from_status", "to_status", "amount", "actor", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ProblemReportInline(admin.TabularInline):
+    model = ProblemReport
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "reported_by", "description")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    """Read-only: enrolments change only through their transition services."""
+
+    list_display = (
+        "learner",
+        "cohort",
+        "status",
+        "wallet_part",
+        "outcome_verification",
+        "created_at",
+    )
+    list_filter = ("status", "outcome_verification")
+    search_fields = ("learner__email", "cohort__course__title")
+    inlines = [EnrolmentEventInline, ProblemReportInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(admin.ModelAdmin):
+    list_display = ("enrolment", "reported_by", "created_at")
+    search_fields = ("description", "reported_by__email")
+    readonly_fields = ("enrolment", "reported_by", "description", "created_at")
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ("enrolment", "amount", "currency", "status", "created_at")
+    list_filter = ("status",)
+    readonly_fields = ("enrolment", "amount", "currency", "reason", "created_at")

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from courses.models import Course
+from courses.models import Course, Enrolment
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, LEARNER, PEOPLE, PROVIDER_ADMIN
 from tests.helpers import APP, BROWSER, post_json, totp_now
 from users.models import User
@@ -24,8 +24,18 @@ def test_demo_load_twice_keeps_one_of_everything() -> None:
     assert User.objects.filter(email__in=[p.email for p in PEOPLE]).count() == len(PEOPLE)
     west_midlands = FundingProgramme.objects.get(name__startswith="West Midlands")
     # Funded once (£2m), one £4,500 grant out of it, however often the demo is loaded.
-    assert west_midlands.budget_account.balance == 200_000_000 - 450_000
-    assert Grant.objects.count() == 2
+    assert west_midlands.budget_account.balance == 200_000_000 - 8 * 450_000
+    assert Grant.objects.count() == 9
+    stages = set(Enrolment.objects.values_list("status", flat=True))
+    assert {
+        "applied",
+        "offered",
+        "accepted",
+        "started",
+        "completed",
+        "outcome_recorded",
+        "withdrawn",
+    } <= stages
     assert ProgrammeApplication.objects.filter(status="submitted").count() == 1
     assert ledger_verify().ok
     assert Course.objects.count() == 7
@@ -52,7 +62,11 @@ def test_demo_learner_logs_in_through_the_browser_api() -> None:
     me = client.get("/api/v1/me").json()
     assert me["email"] == LEARNER.email
     assert me["roles"] == ["learner"]
-    assert client.get("/api/v1/wallet").json()["totals"] == {"GBP": 450_000}
+    assert client.get("/api/v1/wallet").json()["totals"] == {"GBP": 0}  # all held for her bootcamp
+    enrolments = client.get("/api/v1/enrolments/mine").json()["results"]
+    assert [(e["course_title"], e["status"]) for e in enrolments] == [
+        ("Full-Stack Web Development Bootcamp", "started")
+    ]
 
 
 def test_demo_provider_admin_logs_in_with_the_printed_totp_secret() -> None:

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from courses.skills import ensure_default_skills
 from demo.catalogue import load_catalogue
+from demo.enrolments import load_enrolments
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, load_people
 from demo.wallets import load_wallets
 
@@ -17,7 +18,8 @@ class Command(BaseCommand):
         ensure_default_skills()
         load_catalogue()
         users = load_people()
-        load_wallets(users)
+        programmes = load_wallets(users)
+        load_enrolments(users, programmes["west_midlands"])
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for person in PEOPLE:
