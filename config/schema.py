@@ -1,6 +1,6 @@
 """OpenAPI pieces shared by every API view: the error body and its standard responses."""
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 ErrorSerializer = inline_serializer(
@@ -24,3 +24,11 @@ ERROR_RESPONSES = {
     429: error("Too many requests (`throttled`)."),
 }
 NOT_FOUND = {404: error("Not found, or outside your memberships (`not_found`).")}
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Retry-safe: the same key and body return the first answer; another body is 409.",
+)

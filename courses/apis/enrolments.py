@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
@@ -17,7 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.idempotency import idempotent
-from config.schema import ERROR_RESPONSES, NOT_FOUND, error
+from config.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND, error
 from courses.models import Enrolment
 from courses.selectors import (
     cohort_get_for_member,
@@ -47,13 +47,6 @@ from courses.services import (
 from users.models import User
 from users.permissions import HasRoleMFA
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Retry-safe: the same key and body return the first answer; another body is 409.",
-)
 TRANSITION_ERRORS = {
     **ERROR_RESPONSES,
     **NOT_FOUND,

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from config.errors import InvalidInput, NotFound
 from config.idempotency import idempotent
-from config.schema import ERROR_RESPONSES, NOT_FOUND, error
+from config.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND, error
 from providers.models import Provider
 from users.models import User
 from users.permissions import HasRoleMFA
@@ -48,13 +48,6 @@ from wallets.services import (
     programme_update,
 )
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Retry-safe: the same key and body return the first answer; another body is 409.",
-)
 MONEY_ERRORS = {
     **ERROR_RESPONSES,
     **NOT_FOUND,
