@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-WITH_DB := $(BIN)/python -m config.with_database --
+WITH_DB := $(BIN)/python scripts/with_database.py --
 
 .PHONY: install run test lint typecheck pytest lock migrate demo clean-data help bench-ledger
 

@@ -1,6 +1,6 @@
 """`make run`: migrate, load the demo (idempotent), print the logins, serve on 127.0.0.1:8000.
 
-Runs inside `config.with_database`, which provides DATABASE_URL (embedded PostgreSQL when
+Runs inside `scripts/with_database.py`, which provides DATABASE_URL (embedded PostgreSQL when
 unset) and stops that server when this ends.
 """
 

@@ -71,7 +71,7 @@ TEMPLATES = [
 ]
 
 # PostgreSQL is the one engine. `make run`/`make test` start an embedded server and set
-# DATABASE_URL when it is unset (config/with_database.py); the default is a local server.
+# DATABASE_URL when it is unset (scripts/with_database.py); the default is a local server.
 
 
 DATABASES = {

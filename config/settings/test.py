@@ -1,7 +1,14 @@
 """Tests: real PostgreSQL (DATABASE_URL, else the embedded server `make test` starts)."""
 
+import hashlib
+
 from config.settings.base import *  # noqa: F403
-from config.settings.base import REST_FRAMEWORK, env
+from config.settings.base import BASE_DIR, DATABASES, REST_FRAMEWORK, env
+
+# One test database per checkout, so two clones on one server never share (and wipe) it.
+DATABASES["default"]["TEST"] = {
+    "NAME": "test_skills_wallet_" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+}
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret-" + "y" * 40

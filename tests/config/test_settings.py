@@ -43,3 +43,13 @@ def test_production_refuses_to_start_without(missing: str) -> None:
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert f"{missing} must be set in production" in result.stderr
+
+
+def test_tests_run_with_the_test_settings() -> None:
+    # A DJANGO_SETTINGS_MODULE leaking in from the environment once ran the suite with local
+    # settings (real Celery broker, slow password hashing); pytest's --ds pins it.
+    from django.conf import settings
+
+    assert settings.SETTINGS_MODULE == "config.settings.test"
+    assert settings.CELERY_TASK_ALWAYS_EAGER is True
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"

