@@ -1,6 +1,9 @@
 from django.urls import path
 
-from courses.apis import catalogue, enrolments, provider
+from courses.apis import catalogue, provider
+from courses.apis.enrolments import funder as funder_enrolments
+from courses.apis.enrolments import learner as learner_enrolments
+from courses.apis.enrolments import provider as provider_enrolments
 
 urlpatterns = [
     path("courses/", catalogue.CatalogueListApi.as_view(), name="catalogue"),
@@ -31,108 +34,112 @@ urlpatterns = [
     # Learners
     path(
         "cohorts/<int:cohort_id>/enrolments",
-        enrolments.CohortApplyApi.as_view(),
+        learner_enrolments.CohortApplyApi.as_view(),
         name="cohort-apply",
     ),
-    path("enrolments/mine", enrolments.MyEnrolmentListApi.as_view(), name="enrolments-mine"),
+    path(
+        "enrolments/mine", learner_enrolments.MyEnrolmentListApi.as_view(), name="enrolments-mine"
+    ),
     path(
         "enrolments/<int:enrolment_id>",
-        enrolments.MyEnrolmentDetailApi.as_view(),
+        learner_enrolments.MyEnrolmentDetailApi.as_view(),
         name="enrolment-mine",
     ),
     path(
         "enrolments/<int:enrolment_id>/events",
-        enrolments.MyEnrolmentEventsApi.as_view(),
+        learner_enrolments.MyEnrolmentEventsApi.as_view(),
         name="enrolment-mine-events",
     ),
     path(
         "enrolments/<int:enrolment_id>/accept",
-        enrolments.EnrolmentAcceptApi.as_view(),
+        learner_enrolments.EnrolmentAcceptApi.as_view(),
         name="enrolment-accept",
     ),
     path(
         "enrolments/<int:enrolment_id>/decline",
-        enrolments.LearnerDeclineApi.as_view(),
+        learner_enrolments.LearnerDeclineApi.as_view(),
         name="enrolment-decline",
     ),
     path(
         "enrolments/<int:enrolment_id>/withdraw",
-        enrolments.EnrolmentWithdrawApi.as_view(),
+        learner_enrolments.EnrolmentWithdrawApi.as_view(),
         name="enrolment-withdraw",
     ),
     path(
         "enrolments/<int:enrolment_id>/confirm-start",
-        enrolments.EnrolmentConfirmStartApi.as_view(),
+        learner_enrolments.EnrolmentConfirmStartApi.as_view(),
         name="enrolment-confirm-start",
     ),
     path(
         "enrolments/<int:enrolment_id>/problems",
-        enrolments.EnrolmentProblemApi.as_view(),
+        learner_enrolments.EnrolmentProblemApi.as_view(),
         name="enrolment-problems",
     ),
     # Providers
     path(
         "provider/cohorts/<int:cohort_id>/enrolments",
-        enrolments.ProviderCohortEnrolmentsApi.as_view(),
+        provider_enrolments.ProviderCohortEnrolmentsApi.as_view(),
         name="provider-cohort-enrolments",
     ),
     path(
         "provider/cohorts/<int:cohort_id>/cancel",
-        enrolments.ProviderCohortCancelApi.as_view(),
+        provider_enrolments.ProviderCohortCancelApi.as_view(),
         name="provider-cohort-cancel",
     ),
     path(
         "provider/enrolments/<int:enrolment_id>",
-        enrolments.ProviderEnrolmentDetailApi.as_view(),
+        provider_enrolments.ProviderEnrolmentDetailApi.as_view(),
         name="provider-enrolment",
     ),
     path(
         "provider/enrolments/<int:enrolment_id>/events",
-        enrolments.ProviderEnrolmentEventsApi.as_view(),
+        provider_enrolments.ProviderEnrolmentEventsApi.as_view(),
         name="provider-enrolment-events",
     ),
     path(
         "provider/enrolments/<int:enrolment_id>/offer",
-        enrolments.ProviderOfferApi.as_view(),
+        provider_enrolments.ProviderOfferApi.as_view(),
         name="provider-enrolment-offer",
     ),
     path(
         "provider/enrolments/<int:enrolment_id>/decline",
-        enrolments.ProviderDeclineApi.as_view(),
+        provider_enrolments.ProviderDeclineApi.as_view(),
         name="provider-enrolment-decline",
     ),
     path(
         "provider/enrolments/<int:enrolment_id>/start",
-        enrolments.ProviderRecordStartApi.as_view(),
+        provider_enrolments.ProviderRecordStartApi.as_view(),
         name="provider-enrolment-start",
     ),
     path(
         "provider/enrolments/<int:enrolment_id>/attendance",
-        enrolments.ProviderAttendanceApi.as_view(),
+        provider_enrolments.ProviderAttendanceApi.as_view(),
         name="provider-enrolment-attendance",
     ),
     path(
         "provider/enrolments/<int:enrolment_id>/complete",
-        enrolments.ProviderCompleteApi.as_view(),
+        provider_enrolments.ProviderCompleteApi.as_view(),
         name="provider-enrolment-complete",
     ),
     path(
         "provider/enrolments/<int:enrolment_id>/outcome",
-        enrolments.ProviderOutcomeApi.as_view(),
+        provider_enrolments.ProviderOutcomeApi.as_view(),
         name="provider-enrolment-outcome",
     ),
     # Funders
     path(
-        "funder/enrolments", enrolments.FunderEnrolmentListApi.as_view(), name="funder-enrolments"
+        "funder/enrolments",
+        funder_enrolments.FunderEnrolmentListApi.as_view(),
+        name="funder-enrolments",
     ),
     path(
         "funder/enrolments/<int:enrolment_id>",
-        enrolments.FunderEnrolmentDetailApi.as_view(),
+        funder_enrolments.FunderEnrolmentDetailApi.as_view(),
         name="funder-enrolment",
     ),
     path(
         "funder/enrolments/<int:enrolment_id>/verify-outcome",
-        enrolments.FunderVerifyOutcomeApi.as_view(),
+        funder_enrolments.FunderVerifyOutcomeApi.as_view(),
         name="funder-enrolment-verify",
     ),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wallets.apis import funders, learners, programmes
+from wallets.apis import funders, grants, learners, programmes
 
 urlpatterns = [
     # Funders' officers and auditors
@@ -31,27 +31,27 @@ urlpatterns = [
     ),
     path(
         "funder/programmes/<int:programme_id>/applications",
-        programmes.ProgrammeApplicationListApi.as_view(),
+        grants.ProgrammeApplicationListApi.as_view(),
         name="funder-programme-applications",
     ),
     path(
         "funder/programmes/<int:programme_id>/grants",
-        programmes.ProgrammeGrantListCreateApi.as_view(),
+        grants.ProgrammeGrantListCreateApi.as_view(),
         name="funder-programme-grants",
     ),
     path(
         "funder/programmes/<int:programme_id>/grants/bulk",
-        programmes.ProgrammeBulkGrantApi.as_view(),
+        grants.ProgrammeBulkGrantApi.as_view(),
         name="funder-programme-grants-bulk",
     ),
     path(
         "funder/applications/<int:application_id>/approve",
-        programmes.ApplicationApproveApi.as_view(),
+        grants.ApplicationApproveApi.as_view(),
         name="funder-application-approve",
     ),
     path(
         "funder/applications/<int:application_id>/refuse",
-        programmes.ApplicationRefuseApi.as_view(),
+        grants.ApplicationRefuseApi.as_view(),
         name="funder-application-refuse",
     ),
     # Learners
