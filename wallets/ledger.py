@@ -88,6 +88,7 @@ def ledger_post(
         raise InvalidPosting(accounts=account_ids)
     if sum(amount for _, amount in resolved) != 0:
         raise UnbalancedTransaction(total=sum(amount for _, amount in resolved))
+    memo = memo[:500]  # memos quote names and reasons; the column holds 500 characters
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidPosting("An idempotency key has 1 to 200 characters.")
 
@@ -157,7 +158,7 @@ def account_create(
             "The currency must be an ISO 4217 code such as GBP.", currency=currency
         )
     return LedgerAccount.objects.create(
-        key=key, kind=kind, name=name, currency=currency, allow_negative=allow_negative
+        key=key, kind=kind, name=name[:200], currency=currency, allow_negative=allow_negative
     )
 
 

@@ -28,7 +28,7 @@ def record_event(
         action=action,
         from_status=from_status,
         to_status=enrolment.status,
-        reason=reason,
+        reason=reason[:500],  # reasons quote free text; the column holds 500 characters
         amount=amount,
     )
 

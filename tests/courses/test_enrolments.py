@@ -325,7 +325,10 @@ def test_cancelling_a_cohort_returns_everything_including_milestones_and_co_paym
     accepted = enrolment_accept(actor=accepted.learner, enrolment=accepted)
     applied = world.offered()
     assert balance(world.payable.pk) > 0
-    cohort_cancel(actor=world.provider_staff.user, cohort=world.cohort, reason="Tutor unavailable")
+    # The longest reason the API allows (500 characters) still fits the ledger memo.
+    cohort_cancel(
+        actor=world.provider_staff.user, cohort=world.cohort, reason="Tutor unavailable. " * 26
+    )
     for enrolment in (started, accepted, applied):
         enrolment.refresh_from_db()
         assert enrolment.status == "cancelled"

@@ -21,6 +21,7 @@ from tests.wallets.ledger_helpers import new_account
 from users.models import User
 from wallets.models import FundingProgramme, Grant, LedgerAccount, ProgrammeApplication
 from wallets.services import SpendTarget, grant_create, programme_approve_provider, wallet_spend
+from wallets.verification import ledger_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -360,3 +361,29 @@ def test_only_an_unused_draft_programme_can_be_deleted(
     assert officer.delete(f"/api/v1/funder/programmes/{draft['id']}").status_code == 204
     assert not FundingProgramme.objects.filter(pk=draft["id"]).exists()
     assert officer.delete(f"/api/v1/funder/programmes/{draft['id']}").status_code == 404
+
+
+def test_a_programme_name_of_the_maximum_length_is_accepted(
+    programme: FundingProgramme, officer: APIClient
+) -> None:
+    # Found by schemathesis: the budget account's label ("<name> budget") overflowed its column.
+    today = timezone.localdate()
+    body = {
+        "funder_id": programme.funder_id,
+        "name": "N" * 200,
+        "opens_on": str(today),
+        "closes_on": str(today),
+        "allowance": 1,
+        "status": "active",
+    }
+    response = officer.post("/api/v1/funder/programmes", body, format="json")
+    assert response.status_code == 201
+    created = FundingProgramme.objects.get(pk=response.json()["id"])
+    learner = UserFactory.create()
+    officer_user = programme.funder.memberships.get().user
+    programme_fund = officer.post(
+        f"/api/v1/funder/programmes/{created.pk}/fund", {"amount": 10}, format="json"
+    )
+    assert programme_fund.status_code == 201
+    grant_create(actor=officer_user, programme=created, learner=learner)
+    assert ledger_verify().ok
