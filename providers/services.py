@@ -76,9 +76,10 @@ def provider_set_status(*, actor: User, provider: Provider, status: str, reason:
     """Platform staff approve, suspend, reinstate or delist a provider, with a reason kept."""
     if not actor.is_staff:
         raise Forbidden("Only platform staff decide a provider's approval.")
-    if not reason.strip():
+    if not reason.strip() or len(reason.strip()) > 500:
         raise InvalidInput(
-            "Give a reason; it is kept with the decision.", fields={"reason": "Required."}
+            "Give a reason of at most 500 characters; it is kept with the decision.",
+            fields={"reason": "Required, at most 500 characters."},
         )
     with transaction.atomic():
         locked = Provider.objects.select_for_update().get(pk=provider.pk)
