@@ -1,7 +1,13 @@
 """OpenAPI pieces shared by every API view: the error body and its standard responses."""
 
+import threading
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -32,3 +38,17 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     required=False,
     description="Retry-safe: the same key and body return the first answer; another body is 409.",
 )
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, generated one request at a time.
+
+    drf-spectacular loads its extension classes lazily and not thread-safely: two first
+    requests at once in a threaded server answered 500. A lock serialises generation.
+    """
+
+    _lock = threading.Lock()
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with self._lock:
+            return super().get(request, *args, **kwargs)
