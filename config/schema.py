@@ -3,7 +3,12 @@
 import threading
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -49,6 +54,7 @@ class SchemaView(SpectacularAPIView):
 
     _lock = threading.Lock()
 
+    @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with self._lock:
             return super().get(request, *args, **kwargs)
