@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from courses.models import Cohort, Course, Enrolment, EnrolmentEvent, ProblemReport, Refund, Skill
+from wallets.admin import ReadOnlyAdmin
 
 
 @admin.register(Skill)
@@ -70,7 +71,7 @@ class ProblemReportInline(admin.TabularInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ReadOnlyAdmin):
     """Read-only: enrolments change only through their transition services."""
 
     list_display = (
@@ -84,15 +85,6 @@ class EnrolmentAdmin(admin.ModelAdmin):
     list_filter = ("status", "outcome_verification")
     search_fields = ("learner__email", "cohort__course__title")
     inlines = [EnrolmentEventInline, ProblemReportInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(ProblemReport)

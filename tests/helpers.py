@@ -35,3 +35,15 @@ def post_json(client: Client | APIClient, url: str, data: dict[str, Any], **head
 
 APP = "/_allauth/app/v1"
 BROWSER = "/_allauth/browser/v1"
+
+
+def client_for(user: Any, *, mfa: bool = False) -> APIClient:
+    """An API client signed in as `user`; `mfa` gives the account an active TOTP first
+    (provider, funder and staff endpoints refuse accounts without one)."""
+    if mfa:
+        from tests.factories import give_totp
+
+        give_totp(user)
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

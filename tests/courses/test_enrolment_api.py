@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from courses.models import Enrolment
 from courses.services import enrolment_accept
@@ -15,20 +14,11 @@ from tests.factories import (
     CohortFactory,
     FunderMembershipFactory,
     ProviderMembershipFactory,
-    give_totp,
 )
-from users.models import User
+from tests.helpers import client_for
 from wallets.verification import ledger_verify
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: User, mfa: bool = False) -> APIClient:
-    if mfa:
-        give_totp(user)
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -38,9 +28,9 @@ def world() -> World:
 
 def test_the_whole_journey_over_http(world: World) -> None:
     learner = world.learner()
-    me = _client(learner)
-    provider = _client(world.provider_staff.user, mfa=True)
-    funder = _client(world.officer, mfa=True)
+    me = client_for(learner)
+    provider = client_for(world.provider_staff.user, mfa=True)
+    funder = client_for(world.officer, mfa=True)
 
     applied = me.post(
         f"/api/v1/cohorts/{world.cohort.pk}/enrolments",
@@ -126,7 +116,7 @@ def test_the_whole_journey_over_http(world: World) -> None:
 
 def test_not_enough_funds_answers_422_with_the_missing_amount(world: World) -> None:
     enrolment = world.offered(world.learner(funds=False))
-    response = _client(enrolment.learner).post(
+    response = client_for(enrolment.learner).post(
         f"/api/v1/enrolments/{enrolment.pk}/accept", {}, format="json"
     )
     assert response.status_code == 422
@@ -139,7 +129,7 @@ def test_not_enough_funds_answers_422_with_the_missing_amount(world: World) -> N
 
 def test_other_learners_and_other_providers_get_404(world: World) -> None:
     enrolment = world.offered()
-    someone_else = _client(world.learner())
+    someone_else = client_for(world.learner())
     for path in ("accept", "withdraw", "confirm-start", "decline", "problems"):
         response = someone_else.post(
             f"/api/v1/enrolments/{enrolment.pk}/{path}", {"description": "x"}, format="json"
@@ -147,7 +137,7 @@ def test_other_learners_and_other_providers_get_404(world: World) -> None:
         assert response.status_code == 404, path
     assert someone_else.get(f"/api/v1/enrolments/{enrolment.pk}").status_code == 404
 
-    other_provider = _client(ProviderMembershipFactory.create().user, mfa=True)
+    other_provider = client_for(ProviderMembershipFactory.create().user, mfa=True)
     for path in ("offer", "start", "complete", "decline"):
         assert (
             other_provider.post(f"/api/v1/provider/enrolments/{enrolment.pk}/{path}").status_code
@@ -169,7 +159,7 @@ def test_other_learners_and_other_providers_get_404(world: World) -> None:
 
 def test_invalid_transitions_and_bad_input_get_the_error_body(world: World) -> None:
     enrolment = world.offered()
-    provider = _client(world.provider_staff.user, mfa=True)
+    provider = client_for(world.provider_staff.user, mfa=True)
     response = provider.post(f"/api/v1/provider/enrolments/{enrolment.pk}/start")
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
@@ -186,11 +176,11 @@ def test_invalid_transitions_and_bad_input_get_the_error_body(world: World) -> N
         format="json",
     )
     assert response.status_code == 400
-    response = _client(enrolment.learner).post(
+    response = client_for(enrolment.learner).post(
         f"/api/v1/enrolments/{enrolment.pk}/accept", {"deferred_part": -5}, format="json"
     )
     assert response.status_code == 400
-    response = _client(enrolment.learner).post(
+    response = client_for(enrolment.learner).post(
         f"/api/v1/enrolments/{enrolment.pk}/accept", {"deferred_part": 999_999}, format="json"
     )
     assert response.status_code == 400
@@ -199,7 +189,7 @@ def test_invalid_transitions_and_bad_input_get_the_error_body(world: World) -> N
 
 
 def test_applying_to_a_closed_or_unknown_cohort(world: World) -> None:
-    me = _client(world.learner())
+    me = client_for(world.learner())
     assert me.post("/api/v1/cohorts/999999/enrolments", {}, format="json").status_code == 404
     late = CohortFactory.create(
         course=world.course,
@@ -213,7 +203,7 @@ def test_applying_to_a_closed_or_unknown_cohort(world: World) -> None:
 
 def test_auditors_read_but_cannot_verify(world: World) -> None:
     enrolment = world.offered()
-    auditor = _client(
+    auditor = client_for(
         FunderMembershipFactory.create(funder=world.programme.funder, role="auditor").user, mfa=True
     )
     assert (

@@ -9,8 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from courses.models import Cohort, Course
-from tests.factories import CohortFactory, CourseFactory, ProviderMembershipFactory, give_totp
-from users.models import User
+from tests.factories import CohortFactory, CourseFactory, ProviderMembershipFactory
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +28,9 @@ COURSE = {
 }
 
 
-def _client(user: User) -> APIClient:
-    give_totp(user)
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def test_staff_create_a_course_and_a_cohort_which_appear_in_the_catalogue() -> None:
     staff = ProviderMembershipFactory.create(role="staff")
-    client = _client(staff.user)
+    client = client_for(staff.user, mfa=True)
     response = client.post(f"/api/v1/providers/{staff.provider_id}/courses", COURSE, format="json")
     assert response.status_code == 201, response.json()
     course_id = response.json()["id"]
@@ -72,7 +65,7 @@ def test_staff_create_a_course_and_a_cohort_which_appear_in_the_catalogue() -> N
 )
 def test_bad_course_input_is_refused(change: dict, field: str) -> None:
     staff = ProviderMembershipFactory.create()
-    response = _client(staff.user).post(
+    response = client_for(staff.user, mfa=True).post(
         f"/api/v1/providers/{staff.provider_id}/courses", {**COURSE, **change}, format="json"
     )
     assert response.status_code == 400
@@ -88,7 +81,7 @@ def test_bad_course_input_is_refused(change: dict, field: str) -> None:
 def test_cohort_dates_and_capacity_rules() -> None:
     member = ProviderMembershipFactory.create()
     course = CourseFactory.create(provider=member.provider)
-    client = _client(member.user)
+    client = client_for(member.user, mfa=True)
     start = timezone.localdate() + dt.timedelta(days=30)
     base = {
         "start_date": str(start),
@@ -138,7 +131,7 @@ def test_cohort_dates_and_capacity_rules() -> None:
 def test_another_providers_courses_and_cohorts_are_404() -> None:
     mine = ProviderMembershipFactory.create()
     theirs = CohortFactory.create()
-    client = _client(mine.user)
+    client = client_for(mine.user, mfa=True)
     assert client.get(f"/api/v1/provider/courses/{theirs.course_id}").status_code == 404
     assert (
         client.patch(

@@ -7,24 +7,15 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from rest_framework.test import APIClient
 
 from config.errors import Forbidden
 from providers.errors import InvalidStatusChange
 from providers.models import Provider, ProviderMembership, ProviderStatusChange
 from providers.services import provider_set_status
-from tests.factories import ProviderFactory, ProviderMembershipFactory, UserFactory, give_totp
-from users.models import User
+from tests.factories import ProviderFactory, ProviderMembershipFactory, UserFactory
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: User, mfa: bool = True) -> APIClient:
-    if mfa:
-        give_totp(user)
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 REGISTRATION = {
@@ -40,20 +31,22 @@ REGISTRATION = {
 
 def test_register_a_provider_and_become_its_admin() -> None:
     user = UserFactory.create()
-    client = _client(user)
+    client = client_for(user, mfa=True)
     response = client.post("/api/v1/providers", REGISTRATION, format="json")
     assert response.status_code == 201
     assert response.json()["status"] == "pending"
     provider = Provider.objects.get(ukprn="10012345")
     assert ProviderMembership.objects.get(user=user, provider=provider).role == "admin"
-    again = _client(UserFactory.create()).post("/api/v1/providers", REGISTRATION, format="json")
+    again = client_for(UserFactory.create(), mfa=True).post(
+        "/api/v1/providers", REGISTRATION, format="json"
+    )
     assert again.status_code == 409
     assert again.json()["code"] == "ukprn_taken"
 
 
 @pytest.mark.parametrize("ukprn", ["1234567", "20012345", "1001234X", "100123456", "", "1 001234"])
 def test_ukprn_must_be_8_digits_starting_with_1(ukprn: str) -> None:
-    response = _client(UserFactory.create()).post(
+    response = client_for(UserFactory.create(), mfa=True).post(
         "/api/v1/providers", {**REGISTRATION, "ukprn": ukprn}, format="json"
     )
     assert response.status_code == 400
@@ -104,7 +97,7 @@ def test_admin_invites_staff_who_accept_with_their_own_account(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     admin = ProviderMembershipFactory.create(role="admin")
-    client = _client(admin.user)
+    client = client_for(admin.user, mfa=True)
     url = f"/api/v1/providers/{admin.provider_id}/invitations"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(url, {"email": "Tutor@Example.org", "role": "staff"}, format="json")
@@ -115,18 +108,18 @@ def test_admin_invites_staff_who_accept_with_their_own_account(
     assert mail.outbox[0].to == ["tutor@example.org"]
     token = re.search(r"/providers/invitations/(\S+)", str(mail.outbox[0].body)).group(1)  # type: ignore[union-attr]
 
-    stranger = _client(UserFactory.create(email="someone.else@example.org"), mfa=False)
+    stranger = client_for(UserFactory.create(email="someone.else@example.org"))
     response = stranger.post("/api/v1/provider-invitations/accept", {"token": token}, format="json")
     assert response.status_code == 422
     assert response.json()["code"] == "invitation_for_someone_else"
 
     tutor = UserFactory.create(email="tutor@example.org")
-    response = _client(tutor, mfa=False).post(
+    response = client_for(tutor).post(
         "/api/v1/provider-invitations/accept", {"token": token}, format="json"
     )
     assert response.status_code == 201
     assert ProviderMembership.objects.get(user=tutor).role == "staff"
-    used = _client(tutor, mfa=False).post(
+    used = client_for(tutor).post(
         "/api/v1/provider-invitations/accept", {"token": token}, format="json"
     )
     assert used.status_code == 404
@@ -138,7 +131,7 @@ def test_admin_invites_staff_who_accept_with_their_own_account(
 def test_staff_cannot_manage_staff_or_the_profile() -> None:
     staff = ProviderMembershipFactory.create(role="staff")
     admin = ProviderMembershipFactory.create(provider=staff.provider, role="admin")
-    client = _client(staff.user)
+    client = client_for(staff.user, mfa=True)
     pid = staff.provider_id
     assert client.get(f"/api/v1/providers/{pid}/team").status_code == 200
     for response in (
@@ -157,7 +150,7 @@ def test_staff_cannot_manage_staff_or_the_profile() -> None:
 
 def test_the_last_admin_stays_and_other_providers_are_404() -> None:
     admin = ProviderMembershipFactory.create(role="admin")
-    client = _client(admin.user)
+    client = client_for(admin.user, mfa=True)
     response = client.delete(f"/api/v1/providers/{admin.provider_id}/team/{admin.pk}")
     assert response.status_code == 409
     assert response.json()["code"] == "last_admin"
@@ -176,7 +169,7 @@ def test_the_last_admin_stays_and_other_providers_are_404() -> None:
 
 def test_admin_updates_profile_with_validation() -> None:
     admin = ProviderMembershipFactory.create(role="admin")
-    client = _client(admin.user)
+    client = client_for(admin.user, mfa=True)
     url = f"/api/v1/providers/{admin.provider_id}"
     response = client.patch(
         url, {"trading_name": "Brum Code", "website": "https://brumcode.example"}, format="json"

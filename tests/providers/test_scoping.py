@@ -10,23 +10,16 @@ from tests.factories import (
     FunderMembershipFactory,
     ProviderFactory,
     ProviderMembershipFactory,
-    give_totp,
 )
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def _client_for(user) -> APIClient:
-    give_totp(user)
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def test_provider_member_sees_own_provider_and_404_for_another() -> None:
     membership = ProviderMembershipFactory.create()
     other = ProviderFactory.create()
-    client = _client_for(membership.user)
+    client = client_for(membership.user, mfa=True)
 
     mine = client.get("/api/v1/providers/mine").json()
     assert [p["id"] for p in mine] == [membership.provider_id]
@@ -42,7 +35,7 @@ def test_provider_member_sees_own_provider_and_404_for_another() -> None:
 def test_funder_member_sees_own_funder_and_404_for_another() -> None:
     membership = FunderMembershipFactory.create(role="auditor")
     other = FunderFactory.create()
-    client = _client_for(membership.user)
+    client = client_for(membership.user, mfa=True)
     assert [f["id"] for f in client.get("/api/v1/funders/mine").json()] == [membership.funder_id]
     assert client.get(f"/api/v1/funders/{membership.funder_id}").status_code == 200
     assert client.get(f"/api/v1/funders/{other.pk}").status_code == 404

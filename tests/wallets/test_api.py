@@ -14,24 +14,15 @@ from tests.factories import (
     FunderMembershipFactory,
     ProviderFactory,
     UserFactory,
-    give_totp,
     make_programme,
 )
+from tests.helpers import client_for
 from tests.wallets.ledger_helpers import new_account
-from users.models import User
 from wallets.models import FundingProgramme, Grant, LedgerAccount, ProgrammeApplication
 from wallets.services import SpendTarget, grant_create, programme_approve_provider, wallet_spend
 from wallets.verification import ledger_verify
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: User, mfa: bool = True) -> APIClient:
-    if mfa:
-        give_totp(user)
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -47,7 +38,7 @@ def programme() -> FundingProgramme:
 
 @pytest.fixture
 def officer(programme: FundingProgramme) -> APIClient:
-    return _client(programme.funder.memberships.get().user)
+    return client_for(programme.funder.memberships.get().user, mfa=True)
 
 
 def _budget(programme: FundingProgramme) -> int:
@@ -97,7 +88,7 @@ def test_officer_creates_a_programme_and_bad_input_gets_field_errors(
 
 
 def test_another_funders_programme_is_a_404(programme: FundingProgramme) -> None:
-    outsider = _client(FunderMembershipFactory.create().user)
+    outsider = client_for(FunderMembershipFactory.create().user, mfa=True)
     for method, path in (
         ("get", f"/api/v1/funder/programmes/{programme.pk}"),
         ("get", f"/api/v1/funder/programmes/{programme.pk}/balance"),
@@ -111,7 +102,9 @@ def test_another_funders_programme_is_a_404(programme: FundingProgramme) -> None
 
 
 def test_auditor_reads_everything_but_writes_nothing(programme: FundingProgramme) -> None:
-    auditor = _client(FunderMembershipFactory.create(funder=programme.funder, role="auditor").user)
+    auditor = client_for(
+        FunderMembershipFactory.create(funder=programme.funder, role="auditor").user, mfa=True
+    )
     assert auditor.get(f"/api/v1/funder/programmes/{programme.pk}").status_code == 200
     balance = auditor.get(f"/api/v1/funder/programmes/{programme.pk}/balance").json()
     assert balance["budget_balance"] == 1_000_000
@@ -129,7 +122,7 @@ def test_auditor_reads_everything_but_writes_nothing(programme: FundingProgramme
 
 
 def test_officer_without_mfa_is_refused(programme: FundingProgramme) -> None:
-    client = _client(FunderMembershipFactory.create(funder=programme.funder).user, mfa=False)
+    client = client_for(FunderMembershipFactory.create(funder=programme.funder).user)
     response = client.get("/api/v1/funder/programmes")
     assert response.status_code == 403
     assert response.json()["code"] == "mfa_required"
@@ -171,7 +164,7 @@ def test_learner_applies_officer_approves_learner_sees_wallet_and_statement(
     programme: FundingProgramme, officer: APIClient
 ) -> None:
     learner = UserFactory.create()
-    client = _client(learner, mfa=False)
+    client = client_for(learner)
     facts = {
         "date_of_birth": "1994-03-02",
         "postcode": "b1 1aa",
@@ -240,7 +233,7 @@ def test_learner_applies_officer_approves_learner_sees_wallet_and_statement(
 
 
 def test_bad_application_input_is_400(programme: FundingProgramme) -> None:
-    client = _client(UserFactory.create(), mfa=False)
+    client = client_for(UserFactory.create())
     for bad in (
         {"postcode": "NOT A POSTCODE"},
         {"date_of_birth": "2999-01-01"},
@@ -325,7 +318,7 @@ def test_statement_pages_cost_the_same_number_of_queries_whatever_their_size(
             target=SpendTarget(provider_id=provider.pk, level=3, skills=[]),
             destination=payable,
         )
-    client = _client(learner, mfa=False)
+    client = client_for(learner)
     counts = []
     for size in (2, 10):
         with CaptureQueriesContext(connection) as queries:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from wallets.models import FundingProgramme
+from wallets.services.programmes import EDITABLE_FIELDS
 
 
 class ProgrammeOutputSerializer(serializers.ModelSerializer[FundingProgramme]):
@@ -12,36 +13,13 @@ class ProgrammeOutputSerializer(serializers.ModelSerializer[FundingProgramme]):
 
     class Meta:
         model = FundingProgramme
+        # Everything an officer can set (the service's list), plus what the system sets.
         fields = [
             "id",
             "funder_id",
             "funder_name",
-            "name",
-            "description",
-            "status",
             "currency",
-            "budget_target",
-            "opens_on",
-            "closes_on",
-            "min_age",
-            "regions",
-            "postcode_prefixes",
-            "employment_statuses",
-            "max_prior_qualification_level",
-            "allowance",
-            "allowed_levels",
-            "allowed_skills",
-            "funds_expiry_months",
-            "co_payment_kind",
-            "co_payment_flat",
-            "co_payment_percent",
-            "milestone_start_percent",
-            "milestone_completion_percent",
-            "milestone_outcome_percent",
-            "attendance_full_percent",
-            "attendance_pro_rata_from_percent",
-            "attendance_below_fraction",
-            "outcome_sample_rate",
+            *sorted(EDITABLE_FIELDS),
             "created_at",
         ]
         read_only_fields = fields
