@@ -1,4 +1,4 @@
-"""The Celery application. Redis (`REDIS_URL`) is the broker; see `config.jobs` for enqueueing."""
+"""The Celery application. Redis (`REDIS_URL`) is the broker; see `core.jobs` for enqueueing."""
 
 import os
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config.errors import error_body
+from core.errors import error_body
 
 logger = logging.getLogger(__name__)
 

@@ -5,13 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerView
 
 from config import health
-from config.schema import SchemaView
+from core.schema import SchemaView
 
 api_v1 = [
     path("", include("users.urls")),
     path("", include("providers.urls")),
     path("", include("wallets.urls")),
     path("", include("courses.urls")),
+    path("", include("enrolments.urls")),
 ]
 
 urlpatterns = [
@@ -24,7 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "config.errors.handler400"
-handler403 = "config.errors.handler403"
-handler404 = "config.errors.handler404"
-handler500 = "config.errors.handler500"
+handler400 = "core.errors.handler400"
+handler403 = "core.errors.handler403"
+handler404 = "core.errors.handler404"
+handler500 = "core.errors.handler500"

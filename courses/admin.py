@@ -1,17 +1,8 @@
-"""Admin for the skills list, courses and cohorts (platform staff)."""
+"""Admin for courses and cohorts (platform staff)."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
-from courses.models import Cohort, Course, Enrolment, EnrolmentEvent, ProblemReport, Refund, Skill
-from wallets.admin import ReadOnlyAdmin
-
-
-@admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "active")
-    list_filter = ("active",)
-    search_fields = ("name", "slug")
+from courses.models import Cohort, Course
 
 
 class CohortInline(admin.TabularInline):
@@ -46,56 +37,3 @@ class CohortAdmin(admin.ModelAdmin):
     search_fields = ("course__title",)
     readonly_fields = ("seats_taken",)
     autocomplete_fields = ("course",)
-
-
-class EnrolmentEventInline(admin.TabularInline):
-    model = EnrolmentEvent
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "action", "from_status", "to_status", "amount", "actor", "reason")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class ProblemReportInline(admin.TabularInline):
-    model = ProblemReport
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "reported_by", "description")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(Enrolment)
-class EnrolmentAdmin(ReadOnlyAdmin):
-    """Read-only: enrolments change only through their transition services."""
-
-    list_display = (
-        "learner",
-        "cohort",
-        "status",
-        "wallet_part",
-        "outcome_verification",
-        "created_at",
-    )
-    list_filter = ("status", "outcome_verification")
-    search_fields = ("learner__email", "cohort__course__title")
-    inlines = [EnrolmentEventInline, ProblemReportInline]
-
-
-@admin.register(ProblemReport)
-class ProblemReportAdmin(admin.ModelAdmin):
-    list_display = ("enrolment", "reported_by", "created_at")
-    search_fields = ("description", "reported_by__email")
-    readonly_fields = ("enrolment", "reported_by", "description", "created_at")
-
-
-@admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
-    list_display = ("enrolment", "amount", "currency", "status", "created_at")
-    list_filter = ("status",)
-    readonly_fields = ("enrolment", "amount", "currency", "reason", "created_at")

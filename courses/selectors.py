@@ -13,11 +13,10 @@ from django.db.models import F, Func, Min, Prefetch, Q, QuerySet, TextField, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from config.errors import NotFound
-from courses.models import Cohort, Course, Enrolment
+from core.errors import NotFound
+from courses.models import Cohort, Course
 from providers.models import Provider, ProviderMembership
-from wallets.models import FunderMembership, FundingProgramme, ProgrammeProviderApproval, WalletPot
-from wallets.selectors import check_funder_officer
+from wallets.models import FundingProgramme, ProgrammeProviderApproval, WalletPot
 from wallets.services.pots import SpendTarget, pot_allows
 
 NO_UPCOMING_START = dt.date(9999, 12, 31)
@@ -125,8 +124,8 @@ def wallet_funds_for_courses(*, user: Any, courses: Iterable[Course]) -> dict[in
     """For each course, how much of the learner's wallet could pay for it (two queries)."""
     now = timezone.now()
     pots = list(
-        WalletPot.objects.filter(wallet__learner=user, status=WalletPot.Status.ACTIVE)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        WalletPot.objects.spendable(now)
+        .filter(wallet__learner=user)
         .select_related("programme", "account")
     )
     approvals: dict[int, set[int]] = defaultdict(set)
@@ -190,56 +189,6 @@ def cohort_get_for_member(*, user: Any, cohort_id: int) -> Cohort:
     if cohort is None:
         raise NotFound("Cohort not found.")
     return cohort
-
-
-# --- Enrolments, scoped to learner, provider or funder -------------------------------------
-
-_ENROLMENT_RELATED = ("cohort__course__provider", "learner", "programme")
-
-
-def enrolments_for_learner(*, user: Any) -> QuerySet[Enrolment]:
-    return Enrolment.objects.filter(learner=user).select_related(*_ENROLMENT_RELATED)
-
-
-def enrolment_get_for_learner(*, user: Any, enrolment_id: int) -> Enrolment:
-    enrolment = enrolments_for_learner(user=user).filter(pk=enrolment_id).first()
-    if enrolment is None:
-        raise NotFound("Enrolment not found.")
-    return enrolment
-
-
-def enrolments_for_provider_member(*, user: Any) -> QuerySet[Enrolment]:
-    return Enrolment.objects.filter(
-        cohort__course__provider__in=ProviderMembership.objects.filter(user=user).values(
-            "provider_id"
-        )
-    ).select_related(*_ENROLMENT_RELATED)
-
-
-def enrolment_get_for_provider_member(*, user: Any, enrolment_id: int) -> Enrolment:
-    enrolment = enrolments_for_provider_member(user=user).filter(pk=enrolment_id).first()
-    if enrolment is None:
-        raise NotFound("Enrolment not found.")
-    return enrolment
-
-
-def enrolments_for_funder_member(*, user: Any) -> QuerySet[Enrolment]:
-    """Enrolments funded by a programme of one of the user's funders."""
-    return Enrolment.objects.filter(
-        programme__funder__in=FunderMembership.objects.filter(user=user).values("funder_id")
-    ).select_related(*_ENROLMENT_RELATED)
-
-
-def enrolment_get_for_funder_member(
-    *, user: Any, enrolment_id: int, officer: bool = False
-) -> Enrolment:
-    enrolment = enrolments_for_funder_member(user=user).filter(pk=enrolment_id).first()
-    if enrolment is None:
-        raise NotFound("Enrolment not found.")
-    if officer:
-        assert enrolment.programme is not None
-        check_funder_officer(user=user, funder_id=enrolment.programme.funder_id)
-    return enrolment
 
 
 def cohort_get_open(*, cohort_id: int) -> Cohort:

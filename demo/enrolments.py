@@ -7,8 +7,10 @@ import datetime as dt
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from courses.models import Cohort, Enrolment
-from courses.services import (
+from courses.models import Cohort
+from demo.people import DEMO_DOMAIN, DEMO_PASSWORD
+from enrolments.models import Enrolment
+from enrolments.services import (
     attendance_record,
     enrolment_accept,
     enrolment_apply,
@@ -19,7 +21,6 @@ from courses.services import (
     enrolment_record_start,
     enrolment_withdraw,
 )
-from demo.people import DEMO_DOMAIN, DEMO_PASSWORD
 from users.models import User
 from wallets.models import FundingProgramme, Grant
 from wallets.services import grant_create

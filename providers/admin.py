@@ -10,7 +10,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from config.errors import DomainError
+from core.errors import DomainError
 from providers.models import Provider, ProviderInvitation, ProviderMembership, ProviderStatusChange
 from providers.services import provider_set_status
 from users.models import User

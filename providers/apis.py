@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import ERROR_RESPONSES, NOT_FOUND, error
+from core.schema import ERROR_RESPONSES, NOT_FOUND, error
 from providers.models import ProviderMembership, ukprn_validator
 from providers.selectors import (
     membership_get_for_admin,

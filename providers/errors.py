@@ -1,6 +1,6 @@
 """Domain errors of providers/ (stable codes)."""
 
-from config.errors import Conflict, DomainError, Forbidden, NotFound
+from core.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class UkprnTaken(Conflict):
@@ -36,3 +36,8 @@ class InvitationNotFound(NotFound):
 class InvitationForSomeoneElse(DomainError):
     code = "invitation_for_someone_else"
     default_detail = "This invitation was sent to another email address."
+
+
+class ProviderNotActive(DomainError):
+    code = "provider_not_active"
+    default_detail = "The provider is not approved at the moment; this cannot go ahead."

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from config.errors import NotFound
+from core.errors import NotFound
 from providers.errors import ProviderAdminRequired
 from providers.models import Provider, ProviderInvitation, ProviderMembership
 from users.memberships import RoleGrant

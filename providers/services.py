@@ -9,8 +9,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import Forbidden, InvalidInput
-from config.jobs import enqueue_on_commit
+from core.errors import Forbidden, InvalidInput
+from core.jobs import enqueue_on_commit
 from providers.errors import (
     AlreadyMember,
     InvalidStatusChange,

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from courses.skills import ensure_default_skills
+from core.skills import ensure_default_skills
 from tests.factories import UserFactory
 from users.models import User
 

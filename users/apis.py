@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import ERROR_RESPONSES
+from core.schema import ERROR_RESPONSES
 from users.selectors import me_get
 from users.services import user_update_profile
 

@@ -1,6 +1,6 @@
 """Domain errors raised by users/ (stable codes, mapped to the API error body)."""
 
-from config.errors import Forbidden
+from core.errors import Forbidden
 
 
 class MFARequired(Forbidden):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 
-from config.errors import Forbidden, NotFound
+from core.errors import Forbidden, NotFound
 from users.memberships import RoleGrant
 from wallets.models import (
     Funder,

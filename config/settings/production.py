@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_config
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOGGING, env
+from config.settings.base import INSTALLED_APPS, LOGGING, env
 
 
 def _required(name: str) -> str:
@@ -18,6 +18,8 @@ def _required(name: str) -> str:
 
 
 DEBUG = False
+# The demo publishes a staff login (password and TOTP secret): never installed here.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "demo"]
 SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
 DATABASES = {"default": database_config(_required("DATABASE_URL"))}

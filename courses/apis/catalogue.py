@@ -6,15 +6,17 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from config.schema import ERROR_RESPONSES, NOT_FOUND
-from courses.models import Course, Region, Skill
+from core.models import Skill
+from core.pagination import DefaultCursorPagination
+from core.reference import Region
+from core.schema import ERROR_RESPONSES, NOT_FOUND
+from courses.models import Course
 from courses.selectors import (
     CatalogueFilters,
     catalogue_course_get,
@@ -119,7 +121,7 @@ class CatalogueFilterSerializer(serializers.Serializer):
         return attrs
 
 
-class CataloguePagination(CursorPagination):
+class CataloguePagination(DefaultCursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import ERROR_RESPONSES, NOT_FOUND, error
-from courses.models import Cohort, Course, Region
+from core.pagination import DefaultCursorPagination
+from core.reference import Region
+from core.schema import ERROR_RESPONSES, NOT_FOUND, error
+from courses.models import Cohort, Course
 from courses.selectors import cohort_get_for_member, course_get_for_member, course_list_for_member
 from courses.services import cohort_create, cohort_update, course_create, course_update
 from providers.selectors import provider_get_for_member
@@ -86,7 +87,7 @@ def _user(request: Request) -> User:
     return request.user  # type: ignore[return-value]
 
 
-class ProviderCoursePagination(CursorPagination):
+class ProviderCoursePagination(DefaultCursorPagination):
     ordering = "-id"
 
 

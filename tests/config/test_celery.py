@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from config import jobs
 from config.tasks import ping
+from core import jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -53,3 +53,9 @@ def test_tests_run_with_the_test_settings() -> None:
     assert settings.SETTINGS_MODULE == "config.settings.test"
     assert settings.CELERY_TASK_ALWAYS_EAGER is True
     assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
+
+
+def test_the_demo_is_not_installed_in_production() -> None:
+    result = _manage("demo_load", env=PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "Unknown command: 'demo_load'" in result.stderr

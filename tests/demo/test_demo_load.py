@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
-from courses.models import Course, Enrolment
+from courses.models import Course
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, LEARNER, PEOPLE, PROVIDER_ADMIN
+from enrolments.models import Enrolment
 from tests.helpers import APP, BROWSER, post_json, totp_now
 from users.models import User
 from wallets.models import FundingProgramme, Grant, ProgrammeApplication
 from wallets.verification import ledger_verify
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _debug_on(settings: Any) -> None:
+    settings.DEBUG = True  # demo_load runs only in local development
+
+
+def test_demo_load_refuses_without_debug(settings: Any) -> None:
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG on"):
+        call_command("demo_load", stdout=io.StringIO())
+    assert not User.objects.filter(email__in=[p.email for p in PEOPLE]).exists()
 
 
 def test_demo_load_twice_keeps_one_of_everything() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from config.errors import Forbidden
+from core.errors import Forbidden
 from providers.errors import InvalidStatusChange
 from providers.models import Provider, ProviderMembership, ProviderStatusChange
 from providers.services import provider_set_status

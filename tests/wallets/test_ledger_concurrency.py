@@ -46,7 +46,7 @@ def test_opposite_order_postings_on_the_same_accounts_never_deadlock() -> None:
     def a_to_b() -> list[Posting]:
         out = []
         for _ in range(20):
-            with transaction.atomic(durable=True):
+            with transaction.atomic():
                 out.append(
                     ledger_post(kind="transfer", currency="GBP", lines=[(a.pk, -100), (b.pk, 100)])
                 )
@@ -55,7 +55,7 @@ def test_opposite_order_postings_on_the_same_accounts_never_deadlock() -> None:
     def b_to_a() -> list[Posting]:
         out = []
         for _ in range(20):
-            with transaction.atomic(durable=True):
+            with transaction.atomic():
                 out.append(
                     ledger_post(kind="transfer", currency="GBP", lines=[(b.pk, -100), (a.pk, 100)])
                 )
@@ -76,7 +76,7 @@ def test_the_same_idempotency_key_posted_concurrently_moves_money_once() -> None
     provider = new_account(kind="provider_payable")
 
     def spend() -> Posting:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             return ledger_post(
                 kind="spend",
                 currency="GBP",

@@ -9,7 +9,7 @@ import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.errors import DomainError
+from core.errors import DomainError
 from tests.factories import ProviderFactory, UserFactory, make_programme
 from tests.wallets.ledger_helpers import new_account
 from wallets.ledger import transaction_reverse

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import ERROR_RESPONSES, NOT_FOUND
+from core.schema import ERROR_RESPONSES, NOT_FOUND
 from users.permissions import HasRoleMFA
 from wallets.selectors import funder_get_for_member, funder_list_for_member
 

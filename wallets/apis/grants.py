@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -14,9 +13,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from config.errors import InvalidInput
-from config.idempotency import idempotent
-from config.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
+from core.errors import InvalidInput
+from core.idempotency import idempotent
+from core.pagination import DefaultCursorPagination
+from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
 from users.models import User
 from users.permissions import HasRoleMFA
 from wallets.apis.programmes import MONEY_ERRORS, acting_officer
@@ -37,7 +37,7 @@ from wallets.services import (
 )
 
 
-class ApplicationPagination(CursorPagination):
+class ApplicationPagination(DefaultCursorPagination):
     ordering = "-id"
 
 
@@ -117,7 +117,7 @@ class ApplicationRefuseApi(APIView):
         return Response(ApplicationOutputSerializer(refused).data)
 
 
-class GrantPagination(CursorPagination):
+class GrantPagination(DefaultCursorPagination):
     ordering = "-id"
 
 

@@ -8,17 +8,17 @@ from collections import defaultdict
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import InvalidInput
-from config.schema import ERROR_RESPONSES, NOT_FOUND, error
+from core.errors import InvalidInput
+from core.pagination import DefaultCursorPagination
+from core.schema import ERROR_RESPONSES, NOT_FOUND, error
 from users.models import User
 from wallets.apis.serializers import ApplicationOutputSerializer, PublicProgrammeSerializer
 from wallets.eligibility import EligibilityFacts, check_eligibility, normalise_postcode
-from wallets.models import EmploymentStatus, WalletPot
+from wallets.models import EmploymentStatus
 from wallets.selectors import (
     applications_for_learner,
     programme_get_open,
@@ -66,9 +66,7 @@ class WalletApi(APIView):
         now = timezone.now()
         totals: dict[str, int] = defaultdict(int)
         for pot in pots:
-            if pot.status == WalletPot.Status.ACTIVE and (
-                pot.expires_at is None or pot.expires_at > now
-            ):
+            if pot.is_spendable(now):
                 totals[pot.account.currency] += pot.account.balance
         return Response({"totals": dict(totals), "pots": PotOutputSerializer(pots, many=True).data})
 
@@ -84,7 +82,7 @@ class WalletPotListApi(APIView):
         )
 
 
-class StatementPagination(CursorPagination):
+class StatementPagination(DefaultCursorPagination):
     ordering = "-id"
     page_size = 50
     page_size_query_param = "page_size"

@@ -7,16 +7,16 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from config.errors import NotFound
-from config.idempotency import idempotent
-from config.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND, error
+from core.errors import NotFound
+from core.idempotency import idempotent
+from core.pagination import DefaultCursorPagination
+from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND, error
 from providers.models import Provider
 from users.models import User
 from users.permissions import HasRoleMFA
@@ -106,7 +106,7 @@ class ProgrammeCreateInputSerializer(ProgrammeInputSerializer):
     currency = serializers.RegexField(r"^[A-Z]{3}$", default="GBP")
 
 
-class ProgrammePagination(CursorPagination):
+class ProgrammePagination(DefaultCursorPagination):
     ordering = "-id"
     page_size = 50
 

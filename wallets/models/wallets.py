@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -17,6 +19,18 @@ class Wallet(models.Model):
 
     def __str__(self) -> str:
         return f"Wallet of {self.learner}"
+
+
+class WalletPotQuerySet(models.QuerySet["WalletPot"]):
+    def spendable(self, now: dt.datetime) -> WalletPotQuerySet:
+        """Pots whose money can be spent at `now`: active and not past their expiry.
+
+        The one definition of "spendable"; `WalletPot.is_spendable` is the same rule for a
+        pot already in memory. Whether a pot may pay for a given course is `pot_allows`.
+        """
+        return self.filter(status=WalletPot.Status.ACTIVE).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
 
 
 class WalletPot(models.Model):
@@ -41,6 +55,8 @@ class WalletPot(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = WalletPotQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -60,3 +76,9 @@ class WalletPot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} pot {self.pk}"
+
+    def is_spendable(self, now: dt.datetime) -> bool:
+        """Same rule as `WalletPot.objects.spendable(now)`."""
+        return self.status == self.Status.ACTIVE and (
+            self.expires_at is None or self.expires_at > now
+        )

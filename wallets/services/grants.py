@@ -12,7 +12,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
+from core.idempotency import scoped_key
 from users.models import User
 from wallets.eligibility import EligibilityFacts, check_eligibility
 from wallets.errors import (
@@ -81,9 +82,9 @@ def _grant(
             lines=[(programme.budget_account_id, -amount), (pot.account_id, amount)],
             actor_id=actor.pk,
             memo=f"Grant from {programme.name}",
-            idempotency_key=f"grant:{programme.pk}:{learner.pk}:{idempotency_key}"
-            if idempotency_key
-            else None,
+            idempotency_key=scoped_key(
+                "grant", programme.pk, learner.pk, actor.pk, key=idempotency_key
+            ),
         )
     except InsufficientFunds as exc:
         raise BudgetExhausted(amount=amount, programme_id=programme.pk) from exc
@@ -127,7 +128,7 @@ def grant_create(
     """Grant a learner the allowance (or less) from the programme budget into a new pot."""
     amount = _check_grant_amount(programme, amount)
     _check_active(programme)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         # The budget row lock serialises grants of one programme; the CHECK is the backstop.
         LedgerAccount.objects.select_for_update().get(pk=programme.budget_account_id)
         try:
@@ -147,7 +148,7 @@ def application_approve(
     *, actor: User, application: ProgrammeApplication, idempotency_key: str | None = None
 ) -> Grant:
     """Approve an application and grant the allowance in the same transaction."""
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         locked = (
             ProgrammeApplication.objects.select_for_update()
             .select_related("programme", "learner")
@@ -177,7 +178,7 @@ def application_refuse(
 ) -> ProgrammeApplication:
     if not reason.strip():
         raise InvalidInput("Say why the application is refused.", fields={"reason": "Required."})
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         locked = ProgrammeApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status != ProgrammeApplication.Status.SUBMITTED:
             raise ApplicationNotPending(application_id=locked.pk, status=locked.status)
@@ -316,7 +317,7 @@ def grants_bulk_create(
     if not valid:
         raise InvalidInput("There are no valid rows to grant.", report=report.as_dict())
     total = sum(row.amount for row in valid)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         budget = LedgerAccount.objects.select_for_update().get(pk=programme.budget_account_id)
         if budget.balance < total:
             raise BudgetExhausted(

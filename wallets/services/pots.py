@@ -91,10 +91,8 @@ def spendable_pots(
 ) -> list[WalletPot]:
     """Pots that may pay for `target`, earliest expiry first (the personal pot last)."""
     candidates = (
-        WalletPot.objects.filter(
-            wallet=wallet, status=WalletPot.Status.ACTIVE, account__currency=currency
-        )
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        WalletPot.objects.spendable(now)
+        .filter(wallet=wallet, account__currency=currency)
         .select_related("programme", "account")
         .order_by("expires_at", "pk")  # NULLs (the personal pot) sort last in ascending order
     )
@@ -230,7 +228,7 @@ def pot_expire(*, pot_id: int, now: dt.datetime | None = None) -> int | None:
     Returns the ledger transaction id, or None when nothing was left to return.
     """
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         pot = (
             WalletPot.objects.select_for_update(of=("self",))
             .select_related("programme")

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
+from core.idempotency import scoped_key
 from providers.models import Provider
 from users.models import User
 from wallets.errors import ProgrammeInUse, ProviderNotApproved
@@ -158,7 +159,7 @@ def programme_fund(
             lines=[(external, -amount), (programme.budget_account_id, amount)],
             actor_id=actor.pk,
             memo=f"{programme.funder.name} funds {programme.name}",
-            idempotency_key=f"fund:{programme.pk}:{idempotency_key}" if idempotency_key else None,
+            idempotency_key=scoped_key("fund", programme.pk, actor.pk, key=idempotency_key),
         )
     return posting.transaction_id
 

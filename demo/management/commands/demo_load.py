@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
-from courses.skills import ensure_default_skills
+from core.skills import ensure_default_skills
 from demo.catalogue import load_catalogue
 from demo.enrolments import load_enrolments
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, load_people
@@ -15,6 +16,12 @@ class Command(BaseCommand):
     help = "Load the demo data (safe to run again) and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # The demo creates a staff login whose password and TOTP secret are published.
+            raise CommandError(
+                "demo_load runs only with DEBUG on (local development); it refuses to create "
+                "the published demo logins anywhere else."
+            )
         ensure_default_skills()
         load_catalogue()
         users = load_people()

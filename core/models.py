@@ -1,0 +1,49 @@
+"""Shared records: the maintained skills list, and stored answers to `Idempotency-Key`s."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class Skill(models.Model):
+    """The maintained list of skills courses are tagged with and programmes fund."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request sent with an `Idempotency-Key` (see core/idempotency.py).
+
+    Keyed by user, operation and key: another user, or another operation, with the same key
+    value is a different request. The row is inserted in the same transaction as the
+    request's effect, so a committed effect always has its stored answer.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    operation = models.CharField(max_length=100)
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "operation", "key"], name="idempotency_key_per_user_operation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.operation}:{self.key}"

@@ -1,0 +1,116 @@
+"""The catalogue: courses and their cohorts. Enrolments live in enrolments/."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from core.reference import Region
+from providers.models import Provider
+
+
+class Course(models.Model):
+    class Mode(models.TextChoices):
+        ONLINE = "online", "Online"
+        IN_PERSON = "in_person", "In person"
+        BLENDED = "blended", "Blended"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="courses")
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    skills = ArrayField(models.SlugField(max_length=64), default=list, blank=True)
+    level = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(3), MaxValueValidator(7)]
+    )
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    region = models.CharField(max_length=32, choices=Region.choices)
+    guided_learning_hours = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    length_weeks = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(156)]
+    )
+    price = models.BigIntegerField(
+        validators=[MinValueValidator(0)], help_text="Minor units (pence)."
+    )
+    currency = models.CharField(max_length=3, default="GBP")
+    entry_requirements = models.TextField(blank=True)
+    expected_outcomes = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="course_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=3, level__lte=7), name="course_level_3_to_7"
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["skills"], name="course_skills_gin"),
+            models.Index(fields=["status", "level"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Cohort(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open for applications"
+        FULL = "full", "Full"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        CANCELLED = "cancelled", "Cancelled"
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    application_deadline = models.DateField()
+    capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    seats_taken = models.PositiveIntegerField(default=0, editable=False)
+    online = models.BooleanField(default=False)
+    location = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="cohort_dates_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(application_deadline__lte=models.F("start_date")),
+                name="cohort_deadline_before_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1), name="cohort_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(seats_taken__lte=models.F("capacity")),
+                name="cohort_never_oversold",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(online=True) | ~models.Q(location=""),
+                name="cohort_location_or_online",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "status", "start_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.course.title} from {self.start_date:%d %b %Y}"
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.seats_taken

@@ -1,0 +1,110 @@
+"""Funders' enrolment APIs: read their programmes' enrolments, verify sampled outcomes."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from core.idempotency import idempotent
+from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
+from enrolments.apis.common import (
+    TRANSITION_ERRORS,
+    EnrolmentOutputSerializer,
+    EventSerializer,
+    ProblemSerializer,
+    acting_user,
+    enrolment_page,
+    enrolment_response,
+)
+from enrolments.models import Enrolment
+from enrolments.selectors import (
+    enrolment_get_for_funder_member,
+    enrolments_for_funder_member,
+)
+from enrolments.services import (
+    outcome_verify,
+)
+from users.permissions import HasRoleMFA
+
+# --- Funder ------------------------------------------------------------------------------------
+
+
+class FunderEnrolmentListApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class FunderFilterSerializer(serializers.Serializer):
+        programme_id = serializers.IntegerField(required=False)
+        status = serializers.ChoiceField(choices=Enrolment.Status.choices, required=False)
+        verification = serializers.ChoiceField(
+            choices=Enrolment.Verification.choices, required=False
+        )
+
+    @extend_schema(
+        operation_id="funder_enrolments",
+        parameters=[FunderFilterSerializer],
+        responses={200: EnrolmentOutputSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FunderFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = enrolments_for_funder_member(user=request.user)
+        data = filters.validated_data
+        if "programme_id" in data:
+            queryset = queryset.filter(programme_id=data["programme_id"])
+        if "status" in data:
+            queryset = queryset.filter(status=data["status"])
+        if "verification" in data:
+            queryset = queryset.filter(outcome_verification=data["verification"])
+        return enrolment_page(self, request, queryset)
+
+
+class FunderEnrolmentDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class FunderEnrolmentSerializer(EnrolmentOutputSerializer):
+        outcome_evidence = serializers.CharField()
+        events = EventSerializer(many=True)
+        problems = ProblemSerializer(many=True)
+
+    @extend_schema(
+        operation_id="funder_enrolment",
+        responses={200: FunderEnrolmentSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = enrolment_get_for_funder_member(user=request.user, enrolment_id=enrolment_id)
+        return Response(self.FunderEnrolmentSerializer(enrolment).data)
+
+
+class FunderVerifyOutcomeApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
+    class VerifyInputSerializer(serializers.Serializer):
+        verified = serializers.BooleanField()
+        reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        operation_id="funder_enrolment_verify_outcome",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=VerifyInputSerializer,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Verify or reject a sampled outcome (officers); verified pays the outcome share",
+    )
+    @idempotent
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = enrolment_get_for_funder_member(
+            user=request.user, enrolment_id=enrolment_id, officer=True
+        )
+        serializer = self.VerifyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return enrolment_response(
+            outcome_verify(
+                actor=acting_user(request), enrolment=enrolment, **serializer.validated_data
+            )
+        )

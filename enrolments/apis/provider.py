@@ -1,0 +1,230 @@
+"""Providers' enrolment APIs: offer, decline, record start, attendance, completion, outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.schema import ERROR_RESPONSES, NOT_FOUND
+from courses.selectors import cohort_get_for_member
+from enrolments.apis.common import (
+    TRANSITION_ERRORS,
+    EnrolmentOutputSerializer,
+    EventSerializer,
+    ReasonSerializer,
+    acting_user,
+    enrolment_page,
+    enrolment_response,
+)
+from enrolments.models import Enrolment
+from enrolments.selectors import enrolment_get_for_provider_member, enrolments_for_provider_member
+from enrolments.services import (
+    attendance_record,
+    cohort_cancel,
+    enrolment_complete,
+    enrolment_decline,
+    enrolment_offer,
+    enrolment_record_outcome,
+    enrolment_record_start,
+)
+from users.permissions import HasRoleMFA
+
+# --- Provider ----------------------------------------------------------------------------------
+
+
+class ProviderCohortEnrolmentsApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class StatusFilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=Enrolment.Status.choices, required=False)
+
+    @extend_schema(
+        operation_id="provider_cohort_enrolments",
+        parameters=[StatusFilterSerializer],
+        responses={200: EnrolmentOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, cohort_id: int) -> Response:
+        cohort = cohort_get_for_member(user=request.user, cohort_id=cohort_id)
+        filters = self.StatusFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = enrolments_for_provider_member(user=request.user).filter(cohort=cohort)
+        if "status" in filters.validated_data:
+            queryset = queryset.filter(status=filters.validated_data["status"])
+        return enrolment_page(self, request, queryset)
+
+
+class ProviderEnrolmentDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    @extend_schema(
+        operation_id="provider_enrolment",
+        responses={200: EnrolmentOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, enrolment_id: int) -> Response:
+        return enrolment_response(
+            enrolment_get_for_provider_member(user=request.user, enrolment_id=enrolment_id)
+        )
+
+
+class ProviderEnrolmentEventsApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    @extend_schema(
+        operation_id="provider_enrolment_events",
+        responses={200: EventSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
+    )
+    def get(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = enrolment_get_for_provider_member(user=request.user, enrolment_id=enrolment_id)
+        return Response(EventSerializer(enrolment.events.select_related("actor"), many=True).data)
+
+
+class _ProviderTransitionApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    def enrolment(self, request: Request, enrolment_id: int) -> Enrolment:
+        return enrolment_get_for_provider_member(user=request.user, enrolment_id=enrolment_id)
+
+
+class ProviderOfferApi(_ProviderTransitionApi):
+    @extend_schema(
+        operation_id="provider_enrolment_offer",
+        request=None,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+    )
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        return enrolment_response(
+            enrolment_offer(
+                actor=acting_user(request), enrolment=self.enrolment(request, enrolment_id)
+            )
+        )
+
+
+class ProviderDeclineApi(_ProviderTransitionApi):
+    @extend_schema(
+        operation_id="provider_enrolment_decline",
+        request=ReasonSerializer,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+    )
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = self.enrolment(request, enrolment_id)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return enrolment_response(
+            enrolment_decline(
+                actor=acting_user(request), enrolment=enrolment, **serializer.validated_data
+            )
+        )
+
+
+class ProviderRecordStartApi(_ProviderTransitionApi):
+    @extend_schema(
+        operation_id="provider_enrolment_start",
+        request=None,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Record the start (the start milestone pays once the learner confirms)",
+    )
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        return enrolment_response(
+            enrolment_record_start(
+                actor=acting_user(request), enrolment=self.enrolment(request, enrolment_id)
+            )
+        )
+
+
+class ProviderAttendanceApi(_ProviderTransitionApi):
+    class SessionSerializer(serializers.Serializer):
+        date = serializers.DateField()
+        present = serializers.BooleanField()
+
+    class AttendanceInputSerializer(serializers.Serializer):
+        sessions = serializers.ListField(min_length=1, max_length=400)
+
+        def validate_sessions(self, value: list[Any]) -> list[tuple[Any, bool]]:
+            parsed = []
+            for item in value:
+                session = ProviderAttendanceApi.SessionSerializer(data=item)
+                session.is_valid(raise_exception=True)
+                parsed.append((session.validated_data["date"], session.validated_data["present"]))
+            return parsed
+
+    @extend_schema(
+        operation_id="provider_enrolment_attendance",
+        request=AttendanceInputSerializer,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+    )
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = self.enrolment(request, enrolment_id)
+        serializer = self.AttendanceInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return enrolment_response(
+            attendance_record(
+                actor=acting_user(request),
+                enrolment=enrolment,
+                sessions=serializer.validated_data["sessions"],
+            )
+        )
+
+
+class ProviderCompleteApi(_ProviderTransitionApi):
+    @extend_schema(
+        operation_id="provider_enrolment_complete",
+        request=None,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+    )
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        return enrolment_response(
+            enrolment_complete(
+                actor=acting_user(request), enrolment=self.enrolment(request, enrolment_id)
+            )
+        )
+
+
+class ProviderOutcomeApi(_ProviderTransitionApi):
+    class OutcomeInputSerializer(serializers.Serializer):
+        outcome = serializers.ChoiceField(choices=Enrolment.Outcome.choices)
+        evidence = serializers.CharField(
+            max_length=5000, required=False, allow_blank=True, default=""
+        )
+
+    @extend_schema(
+        operation_id="provider_enrolment_outcome",
+        request=OutcomeInputSerializer,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+    )
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = self.enrolment(request, enrolment_id)
+        serializer = self.OutcomeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return enrolment_response(
+            enrolment_record_outcome(
+                actor=acting_user(request), enrolment=enrolment, **serializer.validated_data
+            )
+        )
+
+
+class ProviderCohortCancelApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class CancelInputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        operation_id="provider_cohort_cancel",
+        request=CancelInputSerializer,
+        responses={200: None, **TRANSITION_ERRORS},
+        summary="Cancel a cohort: everything is returned to learners",
+    )
+    def post(self, request: Request, cohort_id: int) -> Response:
+        cohort = cohort_get_for_member(user=request.user, cohort_id=cohort_id)
+        serializer = self.CancelInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cohort = cohort_cancel(
+            actor=acting_user(request), cohort=cohort, reason=serializer.validated_data["reason"]
+        )
+        return Response({"id": cohort.pk, "status": cohort.status})

@@ -1,0 +1,40 @@
+"""Domain errors of enrolments/ (stable codes)."""
+
+from core.errors import Conflict, DomainError, InvalidInput
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    default_detail = "The enrolment is not in a state that allows this."
+
+
+class CohortClosed(DomainError):
+    code = "cohort_closed"
+    default_detail = "This cohort is not taking applications."
+
+
+class AlreadyEnrolled(Conflict):
+    code = "already_enrolled"
+    default_detail = "You already have an application or place on this cohort."
+
+
+class StartNotConfirmed(DomainError):
+    code = "start_not_confirmed"
+    default_detail = (
+        "The learner has not confirmed the start; nothing beyond the start milestone is paid."
+    )
+
+
+class AttendanceMissing(DomainError):
+    code = "attendance_missing"
+    default_detail = "Record attendance before recording completion."
+
+
+class InvalidSplit(InvalidInput):
+    code = "invalid_split"
+    default_detail = "The deferred part cannot exceed what the wallet would pay."
+
+
+class ClawbackFailed(DomainError):
+    code = "clawback_failed"
+    default_detail = "The provider's account no longer holds the milestone payments to return."

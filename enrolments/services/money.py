@@ -1,0 +1,228 @@
+"""Enrolment money: the price split, the escrow hold, milestone releases and returns.
+
+Call these only inside a transaction that holds the enrolment's row lock (see
+enrolments/services/enrolments.py); each posting locks its ledger accounts in primary-key order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from core.idempotency import scoped_key
+from core.money import round_money_down
+from courses.models import Course
+from enrolments.errors import ClawbackFailed, InvalidSplit
+from enrolments.models import Enrolment, HoldDraw, MilestonePayment
+from providers.models import Provider
+from users.models import User
+from wallets.errors import InsufficientFunds
+from wallets.ledger import account_create, account_get_or_create, ledger_post
+from wallets.models import FundingProgramme, LedgerAccount, LedgerTransaction, Wallet, WalletPot
+from wallets.services.pots import SpendTarget, spendable_pots, wallet_spend
+
+DEFAULT_SCHEDULE = (45, 35, 20)
+
+
+def spend_target(course: Course) -> SpendTarget:
+    return SpendTarget(provider_id=course.provider_id, level=course.level, skills=course.skills)
+
+
+@dataclass(frozen=True)
+class Split:
+    price: int
+    wallet_part: int
+    co_payment: int
+    deferred_part: int
+    programme: FundingProgramme | None
+
+
+def price_split(*, wallet: Wallet, course: Course, deferred_part: int = 0) -> Split:
+    """Price = wallet part + co-payment (the funding programme's rule) + deferred part.
+
+    The funding programme is that of the first pot that would pay (earliest expiry).
+    """
+    pots = spendable_pots(
+        wallet=wallet, target=spend_target(course), currency=course.currency, now=timezone.now()
+    )
+    programme = next((pot.programme for pot in pots if pot.programme is not None), None)
+    co_payment = 0
+    if programme is not None:
+        if programme.co_payment_kind == FundingProgramme.CoPayment.FLAT:
+            co_payment = min(programme.co_payment_flat, course.price)
+        elif programme.co_payment_kind == FundingProgramme.CoPayment.PERCENT:
+            co_payment = round_money_down(course.price, programme.co_payment_percent / 100)
+    if deferred_part < 0 or deferred_part > course.price - co_payment:
+        raise InvalidSplit(deferred_part=deferred_part, maximum=course.price - co_payment)
+    wallet_part = course.price - co_payment - deferred_part
+    return Split(course.price, wallet_part, co_payment, deferred_part, programme)
+
+
+def provider_payable_account(provider: Provider, currency: str) -> LedgerAccount:
+    return account_get_or_create(
+        key=f"provider:{provider.pk}:payable:{currency}",
+        kind=LedgerAccount.Kind.PROVIDER_PAYABLE,
+        name=f"{provider.display_name} payable ({currency})",
+        currency=currency,
+    )
+
+
+def hold_funds(
+    *,
+    actor: User,
+    enrolment: Enrolment,
+    wallet: Wallet,
+    course: Course,
+    idempotency_key: str | None,
+) -> None:
+    """Move the wallet part from the learner's pots into a new escrow hold for this enrolment."""
+    if enrolment.wallet_part == 0:
+        return
+    hold = account_create(
+        key=f"hold:enrolment:{enrolment.pk}",
+        kind=LedgerAccount.Kind.ESCROW_HOLD,
+        name=f"Hold for enrolment {enrolment.pk}",
+        currency=enrolment.currency,
+    )
+    spend = wallet_spend(
+        actor=actor,
+        wallet=wallet,
+        amount=enrolment.wallet_part,
+        currency=enrolment.currency,
+        target=spend_target(course),
+        destination=hold,
+        kind=LedgerTransaction.Kind.ENROLMENT_HOLD,
+        memo=f"Held for {course.title}",
+        idempotency_key=scoped_key("hold", enrolment.pk, key=idempotency_key),
+    )
+    enrolment.hold_account = hold
+    HoldDraw.objects.bulk_create(
+        HoldDraw(enrolment=enrolment, pot_id=d.pot_id, amount=d.amount) for d in spend.draws
+    )
+
+
+def milestone_share(enrolment: Enrolment, milestone: str) -> int:
+    """Start and completion shares round down; outcome takes the remainder, so they sum exactly."""
+    start = enrolment.wallet_part * enrolment.milestone_start_percent // 100
+    completion = enrolment.wallet_part * enrolment.milestone_completion_percent // 100
+    if milestone == MilestonePayment.Milestone.START:
+        return start
+    if milestone == MilestonePayment.Milestone.COMPLETION:
+        return completion
+    return enrolment.wallet_part - start - completion
+
+
+def attendance_factor(programme: FundingProgramme | None, attendance_percent: int) -> Decimal:
+    """Default rule: ≥80 % full, 25–80 % pro rata (the attendance itself), below 25 % a quarter."""
+    full, pro_rata_from, below = 80, 25, Decimal("0.25")
+    if programme is not None:
+        full = programme.attendance_full_percent
+        pro_rata_from = programme.attendance_pro_rata_from_percent
+        below = programme.attendance_below_fraction
+    if attendance_percent >= full:
+        return Decimal(1)
+    if attendance_percent >= pro_rata_from:
+        return Decimal(attendance_percent) / 100
+    return below
+
+
+def release_milestone(
+    *, actor: User | None, enrolment: Enrolment, milestone: str, amount: int
+) -> MilestonePayment:
+    """Pay `amount` of the hold to the provider for `milestone`; at most once per milestone."""
+    payment = MilestonePayment.objects.create(
+        enrolment=enrolment, milestone=milestone, amount=amount
+    )
+    if amount > 0:
+        assert enrolment.hold_account_id is not None
+        course = enrolment.cohort.course
+        payable = provider_payable_account(course.provider, enrolment.currency)
+        posting = ledger_post(
+            kind=LedgerTransaction.Kind.MILESTONE_RELEASE,
+            currency=enrolment.currency,
+            lines=[(enrolment.hold_account_id, -amount), (payable, amount)],
+            actor_id=actor.pk if actor else None,
+            memo=f"{MilestonePayment.Milestone(milestone).label} milestone: {course.title}",
+            idempotency_key=f"milestone:{enrolment.pk}:{milestone}",
+        )
+        payment.transaction_id = posting.transaction_id
+        payment.save(update_fields=["transaction"])
+    return payment
+
+
+def return_hold(*, actor: User | None, enrolment: Enrolment, memo: str) -> int:
+    """Return what the hold still holds to the pots it came from (latest draw first).
+
+    Money for a pot that has expired goes back to that pot's programme budget instead.
+    Returns the amount returned.
+    """
+    if enrolment.hold_account_id is None:
+        return 0
+    balance = LedgerAccount.objects.select_for_update().get(pk=enrolment.hold_account_id).balance
+    if balance == 0:
+        return 0
+    now = timezone.now()
+    credits: dict[int, int] = defaultdict(int)
+    remaining = balance
+    draws = list(enrolment.draws.select_related("pot__programme").order_by("-pk"))
+    for draw in draws:
+        give = min(draw.amount - draw.returned, remaining)
+        if give <= 0:
+            continue
+        pot = draw.pot
+        expired = pot.status == WalletPot.Status.EXPIRED or (
+            pot.expires_at is not None and pot.expires_at <= now
+        )
+        target = pot.programme.budget_account_id if expired and pot.programme else pot.account_id
+        credits[target] += give
+        draw.returned += give
+        draw.save(update_fields=["returned"])
+        remaining -= give
+        if remaining == 0:
+            break
+    if remaining:  # cannot happen unless draws were lost; refuse rather than guess
+        raise InsufficientFunds(
+            "The hold's draws do not account for its balance.", enrolment_id=enrolment.pk
+        )
+    ledger_post(
+        kind=LedgerTransaction.Kind.HOLD_RETURN,
+        currency=enrolment.currency,
+        lines=[(enrolment.hold_account_id, -balance), *credits.items()],
+        actor_id=actor.pk if actor else None,
+        memo=memo,
+    )
+    return balance
+
+
+def claw_back_milestones(*, actor: User, enrolment: Enrolment) -> int:
+    """A cancelled cohort returns everything: paid milestones come back from the provider."""
+    paid = sum(p.amount for p in enrolment.milestone_payments.all())
+    if paid == 0:
+        return 0
+    assert enrolment.hold_account_id is not None
+    payable = provider_payable_account(enrolment.cohort.course.provider, enrolment.currency)
+    try:
+        ledger_post(
+            kind=LedgerTransaction.Kind.CLAWBACK,
+            currency=enrolment.currency,
+            lines=[(payable, -paid), (enrolment.hold_account_id, paid)],
+            actor_id=actor.pk,
+            memo=f"Cohort cancelled: milestone payments returned for enrolment {enrolment.pk}",
+        )
+    except InsufficientFunds as exc:
+        raise ClawbackFailed(enrolment_id=enrolment.pk, amount=paid) from exc
+    return paid
+
+
+def sample_outcome(enrolment: Enrolment, rate: Decimal) -> bool:
+    """Whether the funder checks this outcome. Random with the programme's rate."""
+    import secrets
+
+    if rate <= 0:
+        return False
+    scale = 10_000
+    return secrets.randbelow(scale) < math.ceil(rate * scale)

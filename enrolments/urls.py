@@ -1,0 +1,115 @@
+from django.urls import path
+
+from enrolments.apis import funder, learner, provider
+
+urlpatterns = [
+    # Learners
+    path(
+        "cohorts/<int:cohort_id>/enrolments",
+        learner.CohortApplyApi.as_view(),
+        name="cohort-apply",
+    ),
+    path("enrolments/mine", learner.MyEnrolmentListApi.as_view(), name="enrolments-mine"),
+    path(
+        "enrolments/<int:enrolment_id>",
+        learner.MyEnrolmentDetailApi.as_view(),
+        name="enrolment-mine",
+    ),
+    path(
+        "enrolments/<int:enrolment_id>/events",
+        learner.MyEnrolmentEventsApi.as_view(),
+        name="enrolment-mine-events",
+    ),
+    path(
+        "enrolments/<int:enrolment_id>/accept",
+        learner.EnrolmentAcceptApi.as_view(),
+        name="enrolment-accept",
+    ),
+    path(
+        "enrolments/<int:enrolment_id>/decline",
+        learner.LearnerDeclineApi.as_view(),
+        name="enrolment-decline",
+    ),
+    path(
+        "enrolments/<int:enrolment_id>/withdraw",
+        learner.EnrolmentWithdrawApi.as_view(),
+        name="enrolment-withdraw",
+    ),
+    path(
+        "enrolments/<int:enrolment_id>/confirm-start",
+        learner.EnrolmentConfirmStartApi.as_view(),
+        name="enrolment-confirm-start",
+    ),
+    path(
+        "enrolments/<int:enrolment_id>/problems",
+        learner.EnrolmentProblemApi.as_view(),
+        name="enrolment-problems",
+    ),
+    # Providers
+    path(
+        "provider/cohorts/<int:cohort_id>/enrolments",
+        provider.ProviderCohortEnrolmentsApi.as_view(),
+        name="provider-cohort-enrolments",
+    ),
+    path(
+        "provider/cohorts/<int:cohort_id>/cancel",
+        provider.ProviderCohortCancelApi.as_view(),
+        name="provider-cohort-cancel",
+    ),
+    path(
+        "provider/enrolments/<int:enrolment_id>",
+        provider.ProviderEnrolmentDetailApi.as_view(),
+        name="provider-enrolment",
+    ),
+    path(
+        "provider/enrolments/<int:enrolment_id>/events",
+        provider.ProviderEnrolmentEventsApi.as_view(),
+        name="provider-enrolment-events",
+    ),
+    path(
+        "provider/enrolments/<int:enrolment_id>/offer",
+        provider.ProviderOfferApi.as_view(),
+        name="provider-enrolment-offer",
+    ),
+    path(
+        "provider/enrolments/<int:enrolment_id>/decline",
+        provider.ProviderDeclineApi.as_view(),
+        name="provider-enrolment-decline",
+    ),
+    path(
+        "provider/enrolments/<int:enrolment_id>/start",
+        provider.ProviderRecordStartApi.as_view(),
+        name="provider-enrolment-start",
+    ),
+    path(
+        "provider/enrolments/<int:enrolment_id>/attendance",
+        provider.ProviderAttendanceApi.as_view(),
+        name="provider-enrolment-attendance",
+    ),
+    path(
+        "provider/enrolments/<int:enrolment_id>/complete",
+        provider.ProviderCompleteApi.as_view(),
+        name="provider-enrolment-complete",
+    ),
+    path(
+        "provider/enrolments/<int:enrolment_id>/outcome",
+        provider.ProviderOutcomeApi.as_view(),
+        name="provider-enrolment-outcome",
+    ),
+    # Funders
+    path(
+        "funder/enrolments",
+        funder.FunderEnrolmentListApi.as_view(),
+        name="funder-enrolments",
+    ),
+    path(
+        "funder/enrolments/<int:enrolment_id>",
+        funder.FunderEnrolmentDetailApi.as_view(),
+        name="funder-enrolment",
+    ),
+    path(
+        "funder/enrolments/<int:enrolment_id>/verify-outcome",
+        funder.FunderVerifyOutcomeApi.as_view(),
+        name="funder-enrolment-verify",
+    ),
+]
