@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("wallets.urls")),
     path("", include("courses.urls")),
     path("", include("enrolments.urls")),
+    path("", include("payments.urls")),
 ]
 
 urlpatterns = [
