@@ -129,7 +129,7 @@ def repayment_due(
     money = lambda amount: format_money(amount, currency)  # noqa: E731
     working = [
         f"Period threshold: {money(terms.annual_threshold)} ÷ {periods} = "
-        f"{money(threshold)} (truncated to the {_minor_unit_name(currency)}).",
+        f"{money(threshold)} (truncated to the {minor_unit_name(currency)}).",
     ]
     if terms.basis == Basis.ABOVE_THRESHOLD:
         chargeable = max(0, gross_pay - threshold)
@@ -152,7 +152,7 @@ def repayment_due(
         working.append(
             f"{_percent(terms.rate)} of {money(chargeable)} = "
             f"{money_exact(chargeable, terms.rate, currency)}, rounded down to a whole "
-            f"{_unit_name(currency)}: {money(due_by_rule)}."
+            f"{unit_name(currency)}: {money(due_by_rule)}."
         )
     due, limited_by = due_by_rule, None
     if cap is not None and due > max(0, cap - repaid):
@@ -192,9 +192,9 @@ def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f} %"
 
 
-def _unit_name(currency: str) -> str:
+def unit_name(currency: str) -> str:
     return {"GBP": "pound", "USD": "dollar", "EUR": "euro"}.get(currency, "unit")
 
 
-def _minor_unit_name(currency: str) -> str:
+def minor_unit_name(currency: str) -> str:
     return {"GBP": "penny", "USD": "cent", "EUR": "cent"}.get(currency, "minor unit")

@@ -21,7 +21,15 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from core.money import CURRENCIES, format_money
-from payments.calculator import Basis, PayPeriod, PlanTerms, repayment_due, tax_year_label
+from payments.calculator import (
+    Basis,
+    PayPeriod,
+    PlanTerms,
+    minor_unit_name,
+    repayment_due,
+    tax_year_label,
+    unit_name,
+)
 from payments.schedule import (
     add_months,
     annual_percentage_rate,
@@ -242,6 +250,8 @@ def _view(content: dict[str, Any], sha256: str) -> dict[str, Any]:
         "monthly_threshold_text": _money(content["threshold"]["monthly"], currency),
         "examples": examples,
         "whole_income": content["plan"]["basis"] == Basis.WHOLE_INCOME,
+        "unit_name": unit_name(currency),
+        "minor_unit_name": minor_unit_name(currency),
     }
 
 

@@ -46,9 +46,11 @@ class DeferralWorld:
             grant_create(actor=self.officer, programme=self.programme, learner=learner)
         return learner
 
-    def offered(self, learner: User | None = None) -> Enrolment:
+    def offered(self, learner: User | None = None, *, cohort: Cohort | None = None) -> Enrolment:
         learner = learner or self.learner()
-        enrolment = enrolment_apply(actor=learner, cohort=self.cohort, statement="Retraining.")
+        enrolment = enrolment_apply(
+            actor=learner, cohort=cohort or self.cohort, statement="Retraining."
+        )
         return enrolment_offer(actor=self.provider_staff.user, enrolment=enrolment)
 
     def signed(self, amount: int, enrolment: Enrolment | None = None) -> RepaymentAgreement:
