@@ -153,7 +153,7 @@ def test_the_disclosure_pdf_renders_the_same_figures_and_its_hash(
     fonts = {
         str(font["/BaseFont"])
         for page in pypdf.PdfReader(io.BytesIO(pdf)).pages
-        for font in page["/Resources"]["/Font"].values()
+        for font in page["/Resources"]["/Font"].values()  # type: ignore[index]
     }
     # Only the fonts our @font-face rules load from static/fonts/ (not the system's).
     assert {name.split("+")[1] for name in fonts} == {"Disclosure-Sans", "Disclosure-Sans-Bold"}
@@ -388,7 +388,8 @@ def test_activation_draws_the_deferred_part_into_the_hold_and_books_the_debt() -
     assert balance(world.deferral.obligations_account_id) == -1_000_000
     assert agreement.receivable_account is not None
     assert agreement.receivable_account.kind == LedgerAccount.Kind.DEFERRAL_RECEIVABLE
-    draw = LedgerTransaction.objects.get(pk=agreement.draw_transaction_id)
+    assert agreement.draw_transaction is not None
+    draw = agreement.draw_transaction
     assert draw.kind == LedgerTransaction.Kind.DEFERRAL_DRAW
     with pytest.raises(AgreementState):
         agreement_activate(
