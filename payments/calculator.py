@@ -43,7 +43,7 @@ PERIODS_PER_YEAR: dict[PayPeriod, int] = {
 
 # --- Tax years (UK: 6 April to 5 April) -----------------------------------------------------
 
-_TAX_YEAR = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_TAX_YEAR = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
 
 
 def tax_year_label(start_year: int) -> str:

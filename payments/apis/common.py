@@ -14,7 +14,7 @@ from core.schema import ERROR_RESPONSES, NOT_FOUND, error
 from payments.models import RepaymentAgreement
 from payments.statements import Statement
 
-_DIGITS = re.compile(r"^[0-9]{1,16}$", re.ASCII)
+_DIGITS = re.compile(r"^[0-9]{1,16}\Z")
 
 AGREEMENT_ERRORS = {
     **ERROR_RESPONSES,

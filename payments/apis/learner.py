@@ -40,7 +40,7 @@ from payments.services.repayments import MAX_EVIDENCE_BYTES
 from payments.statements import agreement_statement
 from users.models import User
 
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
 
 
 def acting_learner(request: Request) -> User:
