@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -34,6 +35,7 @@ from payments.schedule import (
     add_months,
     annual_percentage_rate,
     months_between,
+    period_end,
     period_label,
 )
 
@@ -92,7 +94,7 @@ def _payment_stream(terms: DisclosureTerms, monthly_payment: int) -> list[tuple[
     """The payments at a steady income: until the cap, the payment limit or the term's end."""
     stream: list[tuple[dt.date, int]] = []
     paid, period = 0, terms.repayment_starts_on
-    while period < terms.write_off_on and paid < terms.cap and monthly_payment > 0:
+    while period_end(period) < terms.write_off_on and paid < terms.cap and monthly_payment > 0:
         if terms.max_payments is not None and len(stream) >= terms.max_payments:
             break
         amount = min(monthly_payment, terms.cap - paid)
@@ -203,8 +205,7 @@ TEMPLATE = "payments/disclosure.html"
 def _local_only_fetcher() -> Any:
     """A WeasyPrint URL fetcher that serves only files under static/fonts/ and refuses the
     rest (other schemes, other paths) by stopping the rendering."""
-    from urllib.parse import unquote, urlparse
-
+    # WeasyPrint loads Pango when imported: only processes that render PDFs pay for it.
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     root = FONTS_DIR.resolve()

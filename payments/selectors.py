@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.errors import NotFound
 from enrolments.models import Enrolment
 from enrolments.services.money import price_split, spend_target
+from payments.calculator import tax_year_label
 from payments.errors import DeferralNotOffered, ThresholdNotFound, UnknownPlan
 from payments.models import PlanThreshold, ProgrammeDeferral, RepaymentAgreement, RepaymentPlan
 from wallets.models import FunderMembership, FundingProgramme, Wallet
@@ -41,8 +42,6 @@ def plan_threshold_for(*, plan: RepaymentPlan, tax_year: int) -> PlanThreshold:
     else:
         threshold = thresholds.filter(tax_year__lte=tax_year).order_by("-tax_year").first()
     if threshold is None:
-        from payments.calculator import tax_year_label
-
         raise ThresholdNotFound(
             f"The plan {plan.code} has no threshold for {tax_year_label(tax_year)}.",
             plan=plan.code,
@@ -102,11 +101,15 @@ def deferral_offer_for(*, enrolment: Enrolment) -> DeferralOffer:
     )
     available = sum(pot.account.balance for pot in pots)
     unpaid = max(0, split.price - split.co_payment - available)
+    # Drawn agreements, and signed ones whose place may still be accepted.
     live = (
-        RepaymentAgreement.objects.filter(
-            learner_id=enrolment.learner_id,
-            deferral=deferral,
-            status__in=RepaymentAgreement.LIVE,
+        RepaymentAgreement.objects.filter(learner_id=enrolment.learner_id, deferral=deferral)
+        .filter(
+            Q(status__in=(RepaymentAgreement.Status.ACTIVE, RepaymentAgreement.Status.REPAYING))
+            | Q(
+                status=RepaymentAgreement.Status.SIGNED,
+                enrolment__status=Enrolment.Status.OFFERED,
+            )
         )
         .exclude(enrolment=enrolment)
         .aggregate(total=Coalesce(Sum("amount"), 0))["total"]

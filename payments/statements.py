@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from payments.models import RepaymentAgreement, RepaymentAssessment
-from payments.schedule import add_months, month_start, period_label, periods
+from payments.schedule import add_months, month_start, period_end, period_label, periods
 from wallets.models import LedgerAccount
 
 
@@ -72,11 +72,18 @@ def agreement_statement(*, agreement: RepaymentAgreement, today: dt.date) -> Sta
     schedule: list[StatementPeriod] = []
     missing: list[str] = []
     open_statuses = (RepaymentAgreement.Status.REPAYING,)
-    if agreement.repayment_starts_on and agreement.write_off_on:
+    started = (
+        RepaymentAgreement.Status.REPAYING,
+        RepaymentAgreement.Status.CLOSED,
+        RepaymentAgreement.Status.WRITTEN_OFF,
+    )
+    if agreement.repayment_starts_on and agreement.write_off_on and agreement.status in started:
         last = add_months(month_start(today), 1)
         if agreement.status not in open_statuses and agreement.closed_at:
             last = min(last, month_start(timezone.localdate(agreement.closed_at)))
-        for period in periods(agreement.repayment_starts_on, min(last, agreement.write_off_on)):
+        for period in periods(agreement.repayment_starts_on, last):
+            if period_end(period) >= agreement.write_off_on:
+                break
             label = period_label(period)
             assessment = assessments.get(period)
             declaration = declarations.get(period)

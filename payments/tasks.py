@@ -12,27 +12,24 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from payments.models import RepaymentAgreement
+from payments.schedule import period_label
+from payments.services import disclosure_pdf_ensure, repayments_assess_due
+from payments.services.repayments import due_periods
 
 
 @shared_task(name="payments.assess_repayments")
 def assess_repayments() -> dict[str, Any]:
     """Assess every agreement under way (monthly; safe to re-run: each month is assessed once)."""
-    from payments.services import repayments_assess_due
-
     return asdict(repayments_assess_due())
 
 
 @shared_task(name="payments.render_disclosure")
 def render_disclosure(agreement_id: int) -> None:
-    from payments.services import disclosure_pdf_ensure
-
     disclosure_pdf_ensure(agreement_id=agreement_id)
 
 
 @shared_task(name="payments.send_declaration_reminder")
 def send_declaration_reminder(agreement_id: int) -> None:
-    from payments.services.repayments import due_periods, period_label
-
     agreement = RepaymentAgreement.objects.select_related("learner").filter(pk=agreement_id).first()
     if agreement is None or agreement.status != RepaymentAgreement.Status.REPAYING:
         return

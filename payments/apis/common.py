@@ -12,7 +12,6 @@ from rest_framework import serializers
 from core.money import MAX_AMOUNT
 from core.schema import ERROR_RESPONSES, NOT_FOUND, error
 from payments.models import RepaymentAgreement
-from payments.statements import Statement
 
 _DIGITS = re.compile(r"^[0-9]{1,16}\Z")
 
@@ -136,7 +135,3 @@ class StatementSerializer(serializers.Serializer):
     declaration_flagged_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     close_reason = serializers.CharField()
-
-
-def statement_data(statement: Statement) -> dict[str, Any]:
-    return dict(StatementSerializer(statement).data)

@@ -8,6 +8,7 @@ ledger accounts (by id, inside `ledger_post`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -159,7 +160,7 @@ def agreement_propose(*, actor: User, enrolment: Enrolment, amount: int) -> Repa
             repayment_starts_on=terms.repayment_starts_on,
             write_off_on=terms.write_off_on,
         )
-        from payments.tasks import render_disclosure
+        from payments.tasks import render_disclosure  # tasks import this module
 
         enqueue_on_commit(render_disclosure, agreement.pk)
     return agreement
@@ -171,8 +172,6 @@ def disclosure_pdf_ensure(*, agreement_id: int) -> bytes:
     if agreement.disclosure_pdf is not None:
         return bytes(agreement.disclosure_pdf)
     pdf = render_disclosure_pdf(agreement.disclosure, agreement.disclosure_sha256)
-    import hashlib
-
     with transaction.atomic():
         locked = RepaymentAgreement.objects.select_for_update().get(pk=agreement_id)
         if locked.disclosure_pdf is not None:

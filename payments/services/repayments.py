@@ -80,12 +80,21 @@ def evidence_content_type(content: bytes) -> str:
     raise EvidenceTypeNotAllowed()
 
 
+def in_term(period: dt.date, write_off_on: dt.date) -> bool:
+    """A month is a month of repayment when it ends before the write-off date."""
+    return period_end(period) < write_off_on
+
+
 def due_periods(agreement: RepaymentAgreement, today: dt.date) -> list[dt.date]:
-    """Months of repayment that have ended by `today` and began before the write-off date."""
+    """Months of repayment that have ended by `today` (and before the write-off date)."""
     if agreement.repayment_starts_on is None or agreement.write_off_on is None:
         return []
-    until = min(month_start(today), agreement.write_off_on)
-    return list(periods(agreement.repayment_starts_on, until))
+    write_off_on = agreement.write_off_on
+    return [
+        period
+        for period in periods(agreement.repayment_starts_on, month_start(today))
+        if in_term(period, write_off_on)
+    ]
 
 
 def income_declare(
@@ -115,7 +124,7 @@ def income_declare(
             period.day != 1
             or period < locked.repayment_starts_on
             or period > month_start(today)
-            or period >= locked.write_off_on
+            or not in_term(period, locked.write_off_on)
         ):
             raise PeriodNotDeclarable(
                 period=period_label(period),
@@ -345,7 +354,7 @@ def _remind_or_flag(agreement: RepaymentAgreement, today: dt.date, run: Assessme
     if streak >= REMIND_AFTER_MISSING and agreement.declaration_reminder_sent_at is None:
         agreement.declaration_reminder_sent_at = now
         agreement.save(update_fields=["declaration_reminder_sent_at", "updated_at"])
-        from payments.tasks import send_declaration_reminder
+        from payments.tasks import send_declaration_reminder  # tasks import this module
 
         enqueue_on_commit(send_declaration_reminder, agreement.pk)
         run.reminded += 1

@@ -564,3 +564,14 @@ def test_settlement_with_the_real_withdrawal_shares_what_the_hold_paid_out() -> 
     agreement.refresh_from_db()
     assert balance(agreement.receivable_account_id) == settlement.deferred_paid_out
     assert ledger_verify().ok
+
+
+def test_a_signed_agreement_for_a_place_no_longer_on_offer_does_not_use_up_the_maximum() -> None:
+    world = make_deferral_world(max_per_learner=1_000_000)
+    stale = world.signed(600_000)
+    Enrolment.objects.filter(pk=stale.enrolment_id).update(status=Enrolment.Status.DECLINED)
+    other = world.offered(stale.learner, cohort=CohortFactory.create(course=world.course))
+    offer = client_for(stale.learner).get(
+        f"/api/v1/repayments/enrolments/{other.pk}/deferral-offer"
+    )
+    assert offer.json()["maximum"] == 1_000_000

@@ -449,3 +449,16 @@ def test_the_funder_sees_statements_of_its_programmes_only(traveller: Any) -> No
         total=Sum("amount")
     )
     assert totals["total"] == 153_000
+
+
+def test_the_monthly_job_is_scheduled_on_the_first_of_each_month() -> None:
+    from django.conf import settings
+
+    from config.celery_app import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["assess-repayments"]
+    assert entry["task"] == "payments.assess_repayments"
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].day_of_month == {1}
+    assert entry["schedule"].hour == {6}
