@@ -86,10 +86,24 @@ class RepaymentPlan(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(cap_kind="multiple", cap_multiple__gt=0, cap_amount__isnull=True)
-                    | models.Q(cap_kind="absolute", cap_amount__gt=0, cap_multiple__isnull=True)
+                    models.Q(
+                        cap_kind="multiple",
+                        cap_multiple__isnull=False,
+                        cap_multiple__gt=0,
+                        cap_amount__isnull=True,
+                    )
+                    | models.Q(
+                        cap_kind="absolute",
+                        cap_amount__isnull=False,
+                        cap_amount__gt=0,
+                        cap_multiple__isnull=True,
+                    )
                 ),
                 name="repayment_plan_cap_consistent",
+                violation_error_message=(
+                    "A multiple cap needs a multiple and no amount; a fixed cap needs an "
+                    "amount and no multiple."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(max_payments__isnull=True) | models.Q(max_payments__gt=0),

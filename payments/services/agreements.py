@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.errors import Forbidden, InvalidInput
 from core.jobs import enqueue_on_commit
-from core.money import share_down
+from core.money import format_money, share_down
 from enrolments.models import Enrolment
 from payments import ledger
 from payments.calculator import Basis, tax_year_of
@@ -87,7 +87,8 @@ def agreement_propose(*, actor: User, enrolment: Enrolment, amount: int) -> Repa
         offer = deferral_offer_for(enrolment=locked)
         if amount > offer.maximum:
             raise DeferralTooLarge(
-                f"You can defer at most {offer.maximum} for this place.",
+                f"You can defer at most {format_money(offer.maximum, offer.currency)} "
+                "for this place.",
                 maximum=offer.maximum,
                 unpaid=offer.unpaid,
                 learner_remaining=offer.learner_remaining,
