@@ -3,15 +3,16 @@ how amounts read to people.
 
 Amounts are integers in minor units with an ISO 4217 currency everywhere (code, database,
 JSON). `Decimal` is used only for rates, and money × rate is rounded only in
-`round_money_down`; two named variants exist for rules that say so explicitly:
-`round_money_down_to_whole_units` (repayments are "rounded down to a whole pound") and
-`share_down` (an exact proportional share, amount × part ÷ whole).
+`round_money_down`, or in `round_money_down_to_whole_units` where a rule says so explicitly
+(repayments are "rounded down to a whole pound").
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 
 @dataclass(frozen=True)
@@ -36,31 +37,24 @@ def is_supported_currency(code: object) -> bool:
     return isinstance(code, str) and code in CURRENCIES
 
 
-def round_money_down(amount: int, rate: Decimal) -> int:
-    """THE rounding point for money × rate: whole minor units, rounded down (never overpays)."""
-    return int((Decimal(amount) * rate).to_integral_value(rounding=ROUND_FLOOR))
+def round_money_down(amount: int, rate: Decimal | Fraction) -> int:
+    """THE rounding point for money × rate: whole minor units, rounded down (never overpays).
+
+    Exact: the product is computed as a fraction (a `Decimal` rate converts exactly), so
+    nothing is rounded before this point, and 1/3 of 100 pence is 33, not 33.000…1 → 33.
+    """
+    return math.floor(Fraction(amount) * Fraction(rate))
 
 
-def round_money_down_to_whole_units(amount: int, rate: Decimal, currency: str) -> int:
+def round_money_down_to_whole_units(amount: int, rate: Decimal | Fraction, currency: str) -> int:
     """money × rate rounded down to a whole currency unit (£1, $1), returned in minor units.
 
     The rounding point for rules that say "rounded down to a whole pound" (repayments):
     `round_money_down_to_whole_units(66750, Decimal("0.09"), "GBP")` is 6000 (£60), not 6007.
+    Exact, like `round_money_down`.
     """
     unit = 10 ** CURRENCIES[currency].exponent
-    whole_units = (Decimal(amount) * rate / unit).to_integral_value(rounding=ROUND_FLOOR)
-    return int(whole_units) * unit
-
-
-def share_down(amount: int, part: int, whole: int) -> int:
-    """The `part / whole` share of `amount`, rounded down, computed exactly in integers.
-
-    For proportions of two amounts (e.g. the deferred part of what a hold paid out), where a
-    Decimal quotient such as 1/3 would be inexact before rounding.
-    """
-    if whole <= 0:
-        raise ValueError("whole must be positive")
-    return amount * part // whole
+    return math.floor(Fraction(amount) * Fraction(rate) / unit) * unit
 
 
 def format_money(amount: int, currency: str) -> str:

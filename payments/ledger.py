@@ -10,14 +10,12 @@ agreement's row lock (the ledger then locks its accounts in primary-key order).
 
 from __future__ import annotations
 
-from django.db.models import Sum
-
 from core.idempotency import scoped_key
 from payments.errors import DeferralBudgetExhausted
 from payments.models import ProgrammeDeferral, RepaymentAgreement
 from wallets.errors import InsufficientFunds
 from wallets.ledger import account_create, ledger_post
-from wallets.models import FundingProgramme, LedgerAccount, LedgerEntry, LedgerTransaction
+from wallets.models import FundingProgramme, LedgerAccount, LedgerTransaction
 from wallets.services.programmes import funder_external_account
 
 Kind = LedgerTransaction.Kind
@@ -29,6 +27,7 @@ def deferral_accounts_create(programme: FundingProgramme) -> tuple[LedgerAccount
         kind=LedgerAccount.Kind.DEFERRAL_BUDGET,
         name=f"{programme.name} deferral budget",
         currency=programme.currency,
+        programme_id=programme.pk,
     )
     obligations = account_create(
         key=f"programme:{programme.pk}:deferral:obligations",
@@ -36,6 +35,7 @@ def deferral_accounts_create(programme: FundingProgramme) -> tuple[LedgerAccount
         name=f"{programme.name} learners' deferred-fee obligations",
         currency=programme.currency,
         allow_negative=True,
+        programme_id=programme.pk,
     )
     return budget, obligations
 
@@ -46,12 +46,14 @@ def agreement_accounts_create(agreement: RepaymentAgreement) -> None:
         kind=LedgerAccount.Kind.DEFERRAL_RECEIVABLE,
         name=f"Deferred fee owed under agreement {agreement.pk}",
         currency=agreement.currency,
+        programme_id=agreement.deferral.programme_id,
     )
     agreement.owed_account = account_create(
         key=f"agreement:{agreement.pk}:owed",
         kind=LedgerAccount.Kind.REPAYMENT_OWED,
         name=f"Repayments owed under agreement {agreement.pk}",
         currency=agreement.currency,
+        programme_id=agreement.deferral.programme_id,
     )
 
 
@@ -161,16 +163,6 @@ def post_write_off(*, agreement: RepaymentAgreement, reason: str) -> int:
     return remaining
 
 
-def hold_paid_out(*, hold_id: int) -> tuple[int, int, int]:
-    """(put in, returned, balance) of a hold, from its entries: what funded it (wallet part
-    and deferred parts), what was returned from it, and what it holds now."""
-    totals = dict(
-        LedgerEntry.objects.filter(account_id=hold_id)
-        .values_list("transaction__kind")
-        .annotate(total=Sum("amount"))
-        .values_list("transaction__kind", "total")
-    )
-    put_in = totals.get(Kind.ENROLMENT_HOLD, 0) + totals.get(Kind.DEFERRAL_DRAW, 0)
-    returned = -(totals.get(Kind.HOLD_RETURN, 0) + totals.get(Kind.DEFERRAL_RETURN, 0))
-    balance = LedgerAccount.objects.select_for_update().get(pk=hold_id).balance
-    return put_in, returned, balance
+def hold_balance(*, hold_id: int) -> int:
+    """What a hold holds now, read under its row lock."""
+    return LedgerAccount.objects.select_for_update().get(pk=hold_id).balance

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.errors import NotFound
 from enrolments.models import Enrolment
-from enrolments.services.money import price_split, spend_target
+from enrolments.services.money import funding_programme, spend_target
 from payments.calculator import tax_year_label
 from payments.errors import DeferralNotOffered, ThresholdNotFound, UnknownPlan
 from payments.models import PlanThreshold, ProgrammeDeferral, RepaymentAgreement, RepaymentPlan
@@ -79,28 +79,27 @@ def deferral_offer_for(*, enrolment: Enrolment) -> DeferralOffer:
     """The deferral the programme funding this place offers, and its maximum for this learner.
 
     The programme is the one whose pot would pay first (as at acceptance): a programme lends
-    only to learners it has granted funds to.
+    only to learners it has granted funds to. The price and co-payment are the offer's.
     """
     course = enrolment.cohort.course
     wallet = Wallet.objects.filter(learner_id=enrolment.learner_id).first()
     if wallet is None:
         raise DeferralNotOffered(enrolment_id=enrolment.pk)
-    split = price_split(wallet=wallet, course=course)
-    programme = split.programme
+    programme = funding_programme(wallet=wallet, course=course)
     deferral = deferral_get_for_programme(programme=programme) if programme else None
     if (
         programme is None
         or deferral is None
         or not deferral.active
         or programme.status != FundingProgramme.Status.ACTIVE
-        or deferral.plan.currency != course.currency
+        or deferral.plan.currency != enrolment.currency
     ):
         raise DeferralNotOffered(enrolment_id=enrolment.pk)
     pots = spendable_pots(
         wallet=wallet, target=spend_target(course), currency=course.currency, now=timezone.now()
     )
     available = sum(pot.account.balance for pot in pots)
-    unpaid = max(0, split.price - split.co_payment - available)
+    unpaid = max(0, enrolment.price - enrolment.co_payment - available)
     # Drawn agreements, and signed ones whose place may still be accepted.
     live = (
         RepaymentAgreement.objects.filter(learner_id=enrolment.learner_id, deferral=deferral)
@@ -117,9 +116,9 @@ def deferral_offer_for(*, enrolment: Enrolment) -> DeferralOffer:
     learner_remaining = max(0, deferral.max_per_learner - live)
     return DeferralOffer(
         deferral=deferral,
-        currency=course.currency,
-        price=split.price,
-        co_payment=split.co_payment,
+        currency=enrolment.currency,
+        price=enrolment.price,
+        co_payment=enrolment.co_payment,
         wallet_available=available,
         unpaid=unpaid,
         learner_remaining=learner_remaining,

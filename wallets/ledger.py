@@ -130,17 +130,18 @@ def ledger_error_from_database(exc: DatabaseError) -> Exception:
     diag = getattr(cause, "diag", None)
     message = getattr(diag, "message_primary", None) or str(exc)
     detail = getattr(diag, "message_detail", None) or ""
+    # Error bodies carry nothing internal: no ledger account or transaction ids.
     if sqlstate == "SW001" or (sqlstate == "23514" and "balance_not_negative" in str(exc)):
-        account_id, _, shortfall = detail.partition(":")
-        if shortfall:
-            return InsufficientFunds(account_id=int(account_id), shortfall=int(shortfall))
+        _, _, shortfall = detail.partition(":")
+        if shortfall.isdigit():
+            return InsufficientFunds(shortfall=int(shortfall))
         return InsufficientFunds()
     if sqlstate == "SW002":
         return CurrencyMismatch(message)
     if sqlstate == "SW003":
         return UnbalancedTransaction(message)
     if sqlstate == "SW004":
-        return IdempotencyConflict(transaction_id=int(detail) if detail.isdigit() else None)
+        return IdempotencyConflict()
     if sqlstate == "SW005":
         return LedgerImmutable(message)
     if sqlstate in {"SW006", "23503"}:
@@ -151,25 +152,49 @@ def ledger_error_from_database(exc: DatabaseError) -> Exception:
 
 
 def account_create(
-    *, key: str, kind: str, name: str, currency: str, allow_negative: bool = False
+    *,
+    key: str,
+    kind: str,
+    name: str,
+    currency: str,
+    allow_negative: bool = False,
+    programme_id: int | None = None,
+    provider_id: int | None = None,
 ) -> LedgerAccount:
     if not _CURRENCY.match(currency or ""):
         raise CurrencyMismatch(
             "The currency must be an ISO 4217 code such as GBP.", currency=currency
         )
     return LedgerAccount.objects.create(
-        key=key, kind=kind, name=name[:200], currency=currency, allow_negative=allow_negative
+        key=key,
+        kind=kind,
+        name=name[:200],
+        currency=currency,
+        allow_negative=allow_negative,
+        owner_programme_id=programme_id,
+        owner_provider_id=provider_id,
     )
 
 
 def account_get_or_create(
-    *, key: str, kind: str, name: str, currency: str, allow_negative: bool = False
+    *,
+    key: str,
+    kind: str,
+    name: str,
+    currency: str,
+    allow_negative: bool = False,
+    provider_id: int | None = None,
 ) -> LedgerAccount:
     account = LedgerAccount.objects.filter(key=key).first()
     if account is not None:
         return account
     return account_create(
-        key=key, kind=kind, name=name, currency=currency, allow_negative=allow_negative
+        key=key,
+        kind=kind,
+        name=name,
+        currency=currency,
+        allow_negative=allow_negative,
+        provider_id=provider_id,
     )
 
 

@@ -249,11 +249,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=6, day_of_month=1),
     },
     "expire-wallet-pots": {"task": "wallets.expire_pots", "schedule": 60 * 60},
+    "follow-the-calendar": {"task": "enrolments.follow_the_calendar", "schedule": 60 * 60 * 24},
     "expire-idempotency-records": {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,
     },
 }
+
+# A held session with no attendance record counts as absent after this many days.
+ATTENDANCE_GRACE_DAYS = env.int("ATTENDANCE_GRACE_DAYS", default=7)
 
 # How long an `Idempotency-Key`'s stored answer is kept (core/idempotency.py).
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)

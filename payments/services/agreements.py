@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from fractions import Fraction
 
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Forbidden, InvalidInput
 from core.jobs import enqueue_on_commit
-from core.money import format_money, share_down
-from enrolments.models import Enrolment
+from core.money import format_money, round_money_down
+from enrolments.models import Enrolment, EnrolmentHold
 from payments import ledger
 from payments.calculator import Basis, tax_year_of
 from payments.disclosure import (
@@ -41,7 +42,6 @@ from payments.models import ProgrammeDeferral, RepaymentAgreement, RepaymentPlan
 from payments.schedule import repayment_start_after, write_off_date
 from payments.selectors import deferral_offer_for, plan_threshold_for
 from users.models import User
-from wallets.models import LedgerAccount
 
 A = RepaymentAgreement.Status
 
@@ -229,13 +229,15 @@ def agreement_activate(
     *, actor: User | None, agreement: RepaymentAgreement, enrolment: Enrolment, hold_account_id: int
 ) -> RepaymentAgreement:
     """Draw the deferred amount from the programme's deferral budget into the enrolment's
-    hold and book the learner's debt (a receivable). Called by the acceptance, inside its
-    transaction, once the hold exists; the caller sets `enrolment.deferred_part` to
-    `agreement.amount`.
+    deferral hold and book the learner's debt (a receivable).
+
+    Called by the acceptance, inside its transaction, once it has created the enrolment's
+    deferral hold (an `EnrolmentHold` of source `deferral`, amount = `agreement.amount`,
+    programme = the deferral's programme, released last) and set `enrolment.deferred_part`.
 
     Refuses an unsigned agreement (`agreement_not_signed`), another enrolment's agreement, a
-    hold that is not an escrow hold in the agreement's currency, an amount beyond the
-    learner's maximum, and a deferral budget that cannot cover it (nothing is posted).
+    hold that is not this enrolment's empty deferral hold for this amount, an amount beyond
+    the learner's maximum, and a deferral budget that cannot cover it (nothing is posted).
     """
     with transaction.atomic():
         deferral = ProgrammeDeferral.objects.select_for_update().get(pk=agreement.deferral_id)
@@ -247,14 +249,20 @@ def agreement_activate(
             raise InvalidInput("This agreement is for another enrolment.", agreement_id=locked.pk)
         if enrolment.status not in (Enrolment.Status.OFFERED, Enrolment.Status.ACCEPTED):
             raise EnrolmentNotOffered(status=enrolment.status)
-        hold = LedgerAccount.objects.filter(pk=hold_account_id).first()
-        if (
-            hold is None
-            or hold.kind != LedgerAccount.Kind.ESCROW_HOLD
-            or hold.currency != locked.currency
-        ):
+        hold = (
+            EnrolmentHold.objects.filter(
+                account_id=hold_account_id,
+                enrolment_id=enrolment.pk,
+                source=EnrolmentHold.Source.DEFERRAL,
+                programme_id=deferral.programme_id,
+                amount=locked.amount,
+            )
+            .select_related("account")
+            .first()
+        )
+        if hold is None or hold.account.currency != locked.currency or hold.account.entry_count:
             raise InvalidInput(
-                "The hold must be an escrow hold in the agreement's currency.",
+                "The hold must be this enrolment's new deferral hold for the amount deferred.",
                 hold_account_id=hold_account_id,
             )
         if not deferral.active:
@@ -271,9 +279,9 @@ def agreement_activate(
         locked.deferral = deferral
         ledger.agreement_accounts_create(locked)
         locked.draw_transaction_id = ledger.post_draw(
-            actor_id=actor.pk if actor else None, agreement=locked, hold_id=hold.pk
+            actor_id=actor.pk if actor else None, agreement=locked, hold_id=hold.account_id
         )
-        locked.hold_account = hold
+        locked.hold_account_id = hold.account_id
         locked.status, locked.activated_at = A.ACTIVE, timezone.now()
         locked.save()
     return locked
@@ -281,23 +289,21 @@ def agreement_activate(
 
 @dataclass(frozen=True)
 class ExitSettlement:
-    paid_out: int  # what the hold paid out in all (to the provider)
-    deferred_paid_out: int  # the deferred part's share of it: the learner's debt now
-    returned: int  # unspent deferred part returned to the deferral budget
+    paid_out: int  # what the deferral hold paid the provider: the learner's debt now
+    returned: int  # the unspent deferred part, returned to the deferral budget
 
 
 def agreement_settle_on_exit(
     *, actor: User | None, agreement: RepaymentAgreement, today: dt.date | None = None
 ) -> ExitSettlement:
-    """When the enrolment's hold closes early (withdrawal, cancellation) or at its end: return
-    the unspent deferred part to the deferral budget and lower the debt to the deferred
-    part's share of what the hold actually paid out.
+    """When the enrolment's holds close early (withdrawal, cancellation) or at its end: return
+    what the deferral hold still holds to the deferral budget and lower the debt to what it
+    actually paid out (net of clawbacks).
 
-    Call it BEFORE the enrolment returns the rest of its hold to the learner's pots: the
-    wallet's share stays in the hold for that. What was paid out is read from the hold's
-    ledger entries (put in − balance); the deferred part's share of it is proportional to
-    what each part put in, rounded down (`core.money.share_down`). No debt left: the
-    agreement is cancelled; otherwise repayment starts the month after `today`.
+    Call it BEFORE the enrolment returns the rest of its holds to the learner's pots (the
+    deferral hold has no pot to return to). No debt left: the agreement is cancelled;
+    otherwise repayment starts the month after `today` (or earlier if already due), and the
+    cap shrinks in proportion to the debt (rounded down).
     """
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -311,31 +317,18 @@ def agreement_settle_on_exit(
                 status=locked.status,
             )
         assert locked.hold_account_id is not None
-        put_in, returned_before, balance = ledger.hold_paid_out(hold_id=locked.hold_account_id)
-        if returned_before:
-            raise AgreementState(
-                "The hold was returned before the deferral was settled.", status=locked.status
-            )
-        paid_out = put_in - balance
-        deferred_paid = share_down(paid_out, locked.amount, put_in)
-        unspent = locked.amount - deferred_paid
+        unspent = ledger.hold_balance(hold_id=locked.hold_account_id)
+        paid_out = locked.amount - unspent
         if unspent:
             ledger.post_exit_return(
                 actor_id=actor.pk if actor else None, agreement=locked, amount=unspent
             )
-        plan_cap = locked.cap
-        if deferred_paid == 0:
-            locked.status, locked.close_reason = (
-                A.CANCELLED,
-                RepaymentAgreement.CloseReason.NOTHING_OWED,
-            )
+        if paid_out == 0:
+            locked.status = A.CANCELLED
+            locked.close_reason = RepaymentAgreement.CloseReason.NOTHING_OWED
             locked.closed_at = timezone.now()
         else:
-            # The cap shrinks with the debt: a multiple of it, or a fixed cap in proportion.
-            if locked.plan.cap_kind == RepaymentPlan.CapKind.MULTIPLE:
-                locked.cap = locked.plan.cap_for(deferred_paid)
-            else:
-                locked.cap = share_down(plan_cap, deferred_paid, locked.amount)
+            locked.cap = round_money_down(locked.cap, Fraction(paid_out, locked.amount))
             starts_on = repayment_start_after(today)
             if locked.repayment_starts_on is None or starts_on < locked.repayment_starts_on:
                 locked.repayment_starts_on = starts_on
@@ -345,8 +338,8 @@ def agreement_settle_on_exit(
                 rule=locked.write_off_rule,
             )
             locked.status = A.REPAYING
-        locked.amount = deferred_paid
+        locked.amount = paid_out
         locked.paid_out_on_exit = paid_out
         locked.settled_at = timezone.now()
         locked.save()
-    return ExitSettlement(paid_out=paid_out, deferred_paid_out=deferred_paid, returned=unspent)
+    return ExitSettlement(paid_out=paid_out, returned=unspent)

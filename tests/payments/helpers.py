@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from courses.models import Cohort, Course
-from enrolments.models import Enrolment
+from enrolments.models import Enrolment, EnrolmentHold
 from enrolments.services import enrolment_apply, enrolment_offer
+from enrolments.services.money import hold_account_for
 from payments.models import ProgrammeDeferral, RepaymentAgreement
 from payments.services import (
     agreement_activate,
@@ -26,7 +29,6 @@ from tests.factories import (
     make_programme,
 )
 from users.models import User
-from wallets.ledger import account_create
 from wallets.models import FundingProgramme, LedgerAccount
 from wallets.services import grant_create, programme_approve_provider
 
@@ -64,23 +66,24 @@ class DeferralWorld:
         )
 
     def activated(self, amount: int) -> RepaymentAgreement:
-        """Signed and drawn into a hold made here (as the acceptance will make it)."""
+        """Signed and drawn into the enrolment's deferral hold, made here as the acceptance
+        will make it."""
         agreement = self.signed(amount)
-        hold = make_hold(agreement.enrolment)
         return agreement_activate(
             actor=agreement.learner,
             agreement=agreement,
             enrolment=agreement.enrolment,
-            hold_account_id=hold.pk,
+            hold_account_id=deferral_hold(agreement).account_id,
         )
 
 
-def make_hold(enrolment: Enrolment) -> LedgerAccount:
-    return account_create(
-        key=f"hold:enrolment:{enrolment.pk}",
-        kind=LedgerAccount.Kind.ESCROW_HOLD,
-        name=f"Hold for enrolment {enrolment.pk}",
-        currency=enrolment.currency,
+def deferral_hold(agreement: RepaymentAgreement) -> EnrolmentHold:
+    """The enrolment's deferral hold (released last), as the acceptance creates it."""
+    return hold_account_for(
+        agreement.enrolment,
+        source=EnrolmentHold.Source.DEFERRAL,
+        programme_id=agreement.deferral.programme_id,
+        amount=agreement.amount,
     )
 
 
@@ -103,9 +106,13 @@ def make_deferral_world(
     course = CourseFactory.create(
         provider=staff.provider, price=price, currency=currency, title="Data Analyst Bootcamp"
     )
-    cohort = CohortFactory.create(course=course, capacity=20)
-    cohort.end_date = cohort.start_date + dt.timedelta(weeks=course_weeks)
-    cohort.save(update_fields=["end_date"])
+    starts = timezone.localdate() + dt.timedelta(days=30)
+    cohort = CohortFactory.create(
+        course=course,
+        capacity=20,
+        start_date=starts,
+        end_date=starts + dt.timedelta(weeks=course_weeks) - dt.timedelta(days=1),
+    )
     deferral, _ = deferral_configure(
         actor=officer, programme=programme, plan_code=plan, max_per_learner=max_per_learner
     )

@@ -14,14 +14,14 @@ import time_machine
 from django.utils import timezone
 
 from core.errors import InvalidInput
-from enrolments.models import Enrolment
+from enrolments.models import Enrolment, MilestonePayment
 from enrolments.services import (
     enrolment_accept,
     enrolment_confirm_start,
     enrolment_record_start,
     enrolment_withdraw,
 )
-from enrolments.services.money import provider_payable_account
+from enrolments.services.money import milestone_share, release_milestone
 from payments.disclosure import _local_only_fetcher, canonical, content_sha256
 from payments.errors import (
     AgreementNotSigned,
@@ -36,10 +36,10 @@ from payments.services import (
     agreement_settle_on_exit,
     agreement_sign,
 )
+from tests.enrolments.helpers import held
 from tests.factories import CohortFactory
 from tests.helpers import client_for
-from tests.payments.helpers import balance, make_deferral_world, make_hold
-from wallets.ledger import ledger_post
+from tests.payments.helpers import balance, deferral_hold, make_deferral_world
 from wallets.models import LedgerAccount, LedgerTransaction, WalletPot
 from wallets.verification import ledger_verify
 
@@ -365,16 +365,16 @@ def test_an_unsigned_deferral_is_refused_and_nothing_moves() -> None:
     world = make_deferral_world()
     enrolment = world.offered()
     agreement = agreement_propose(actor=enrolment.learner, enrolment=enrolment, amount=1_000_000)
-    hold = make_hold(enrolment)
+    hold = deferral_hold(agreement)
     with pytest.raises(AgreementNotSigned):
         agreement_activate(
             actor=enrolment.learner,
             agreement=agreement,
             enrolment=enrolment,
-            hold_account_id=hold.pk,
+            hold_account_id=hold.account_id,
         )
     assert balance(world.deferral.budget_account_id) == 5_000_000
-    assert balance(hold.pk) == 0
+    assert balance(hold.account_id) == 0
     assert RepaymentAgreement.objects.get(pk=agreement.pk).status == A.DRAFT
 
 
@@ -388,9 +388,19 @@ def test_activation_draws_the_deferred_part_into_the_hold_and_books_the_debt() -
     assert balance(world.deferral.obligations_account_id) == -1_000_000
     assert agreement.receivable_account is not None
     assert agreement.receivable_account.kind == LedgerAccount.Kind.DEFERRAL_RECEIVABLE
+    # Whose money: every account of the deferral is the programme's.
+    owned = set(
+        LedgerAccount.objects.filter(owner_programme=world.programme).values_list("pk", flat=True)
+    )
+    assert {
+        world.deferral.budget_account_id,
+        world.deferral.obligations_account_id,
+        agreement.receivable_account_id,
+        agreement.owed_account_id,
+        agreement.hold_account_id,
+    } <= owned
     assert agreement.draw_transaction is not None
-    draw = agreement.draw_transaction
-    assert draw.kind == LedgerTransaction.Kind.DEFERRAL_DRAW
+    assert agreement.draw_transaction.kind == LedgerTransaction.Kind.DEFERRAL_DRAW
     with pytest.raises(AgreementState):
         agreement_activate(
             actor=None,
@@ -402,52 +412,62 @@ def test_activation_draws_the_deferred_part_into_the_hold_and_books_the_debt() -
     assert ledger_verify().ok
 
 
-def test_activation_into_the_hold_the_acceptance_made_is_a_one_line_call() -> None:
+def test_activation_at_acceptance_is_a_one_line_call_after_the_deferral_hold() -> None:
     world = make_deferral_world(price=1_200_000, allowance=200_000)
     agreement = world.signed(1_000_000)
     enrolment = enrolment_accept(
         actor=agreement.learner, enrolment=agreement.enrolment, deferred_part=1_000_000
     )
-    assert enrolment.hold_account_id is not None
-    assert balance(enrolment.hold_account_id) == 200_000  # the wallet part
-    agreement_activate(
+    assert held(enrolment) == 200_000  # the wallet part, in the programme's grant hold
+    hold = deferral_hold(agreement)  # what the acceptance will create ...
+    agreement_activate(  # ... and the one line it will call
         actor=agreement.learner,
         agreement=agreement,
         enrolment=enrolment,
-        hold_account_id=enrolment.hold_account_id,
+        hold_account_id=hold.account_id,
     )
-    assert balance(enrolment.hold_account_id) == 1_200_000  # the whole price
+    assert held(enrolment) == 1_200_000  # the whole price
+    assert [h.source for h in enrolment.holds.order_by("position")] == ["grant", "deferral"]
     assert ledger_verify().ok
 
 
-def test_activation_refuses_a_hold_of_another_kind_or_currency_and_another_enrolment() -> None:
-    world = make_deferral_world()
-    agreement = world.signed(500_000)
+def test_activation_refuses_any_hold_but_the_enrolments_new_deferral_hold() -> None:
+    world = make_deferral_world(price=1_200_000, allowance=200_000)
+    agreement = world.signed(1_000_000)
     pot = WalletPot.objects.filter(wallet__learner=agreement.learner).get()
-    with pytest.raises(InvalidInput) as refused:
-        agreement_activate(
-            actor=None,
-            agreement=agreement,
-            enrolment=agreement.enrolment,
-            hold_account_id=pot.account_id,
-        )
-    assert getattr(refused.value, "code", "") == "invalid"
+    enrolment = enrolment_accept(
+        actor=agreement.learner, enrolment=agreement.enrolment, deferred_part=1_000_000
+    )
+    grant_hold = enrolment.holds.get()
     other = world.offered()
-    with pytest.raises(InvalidInput) as wrong:
-        agreement_activate(
-            actor=None, agreement=agreement, enrolment=other, hold_account_id=make_hold(other).pk
-        )
-    assert getattr(wrong.value, "code", "") == "invalid"
+    other_agreement = world.signed(1_000_000, enrolment=other)
+    for hold_account_id, for_enrolment in (
+        (pot.account_id, enrolment),  # a pot, not a hold
+        (grant_hold.account_id, enrolment),  # the wallet's hold
+        (deferral_hold(other_agreement).account_id, enrolment),  # another enrolment's hold
+        (deferral_hold(agreement).account_id, other),  # another enrolment
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            agreement_activate(
+                actor=None,
+                agreement=agreement,
+                enrolment=for_enrolment,
+                hold_account_id=hold_account_id,
+            )
+        assert refused.value.code == "invalid"
     assert balance(world.deferral.budget_account_id) == 5_000_000
 
 
 def test_activation_beyond_the_deferral_budget_is_refused_and_nothing_moves() -> None:
     world = make_deferral_world(deferral_budget=700_000)
     agreement = world.signed(1_000_000)
-    hold = make_hold(agreement.enrolment)
+    hold = deferral_hold(agreement)
     with pytest.raises(DeferralBudgetExhausted):
         agreement_activate(
-            actor=None, agreement=agreement, enrolment=agreement.enrolment, hold_account_id=hold.pk
+            actor=None,
+            agreement=agreement,
+            enrolment=agreement.enrolment,
+            hold_account_id=hold.account_id,
         )
     assert balance(world.deferral.budget_account_id) == 700_000
     assert RepaymentAgreement.objects.get(pk=agreement.pk).status == A.SIGNED
@@ -469,14 +489,14 @@ def test_activation_rechecks_the_per_learner_maximum() -> None:
         actor=None,
         agreement=first,
         enrolment=first.enrolment,
-        hold_account_id=make_hold(first.enrolment).pk,
+        hold_account_id=deferral_hold(first).account_id,
     )
     with pytest.raises(DeferralTooLarge):
         agreement_activate(
             actor=None,
             agreement=second,
             enrolment=second_enrolment,
-            hold_account_id=make_hold(second_enrolment).pk,
+            hold_account_id=deferral_hold(second).account_id,
         )
     assert balance(world.deferral.budget_account_id) == 5_000_000 - 700_000
 
@@ -505,21 +525,14 @@ def test_leaving_before_anything_is_paid_out_returns_everything_and_owes_nothing
 def test_leaving_after_the_start_milestone_leaves_a_debt_of_what_was_paid_out() -> None:
     world = make_deferral_world()
     agreement = world.activated(1_000_000)
-    payable = provider_payable_account(world.course.provider, "USD")
-    ledger_post(  # the start milestone, as the acceptance-wired hold will pay it (45 %)
-        kind=LedgerTransaction.Kind.MILESTONE_RELEASE,
-        currency="USD",
-        lines=[(agreement.hold_account_id or 0, -450_000), (payable, 450_000)],
-        memo="Start milestone",
-    )
+    enrolment = agreement.enrolment
+    share = milestone_share(enrolment, MilestonePayment.Milestone.START)
+    assert share == 450_000
+    release_milestone(actor=None, enrolment=enrolment, milestone="start", amount=share)
     settlement = agreement_settle_on_exit(
         actor=agreement.learner, agreement=agreement, today=dt.date(2027, 2, 10)
     )
-    assert (settlement.paid_out, settlement.deferred_paid_out, settlement.returned) == (
-        450_000,
-        450_000,
-        550_000,
-    )
+    assert (settlement.paid_out, settlement.returned) == (450_000, 550_000)
     agreement.refresh_from_db()
     assert agreement.status == A.REPAYING
     assert agreement.amount == 450_000
@@ -533,36 +546,34 @@ def test_leaving_after_the_start_milestone_leaves_a_debt_of_what_was_paid_out() 
     assert ledger_verify().ok
 
 
-def test_settlement_with_the_real_withdrawal_shares_what_the_hold_paid_out() -> None:
-    """Wallet part and deferred part share the hold; the enrolment's own withdrawal then
-    returns the wallet's share of what is left to the learner's pot."""
+def test_the_wallet_pays_first_and_the_debt_is_only_what_the_deferral_paid() -> None:
+    """The real acceptance, start milestone and withdrawal around the two calls: holds pay in
+    release order (the grant first, the deferral last), so the debt is the least it can be."""
     world = make_deferral_world(price=1_200_000, allowance=200_000)
     agreement = world.signed(1_000_000)
     enrolment = enrolment_accept(
         actor=agreement.learner, enrolment=agreement.enrolment, deferred_part=1_000_000
     )
-    assert enrolment.hold_account_id is not None
     agreement_activate(
         actor=None,
         agreement=agreement,
         enrolment=enrolment,
-        hold_account_id=enrolment.hold_account_id,
+        hold_account_id=deferral_hold(agreement).account_id,
     )
-    enrolment_record_start(actor=world.provider_staff.user, enrolment=enrolment)
-    enrolment_confirm_start(actor=enrolment.learner, enrolment=enrolment)
-    paid = 1_200_000 - balance(enrolment.hold_account_id)
-    assert paid > 0
-
-    settlement = agreement_settle_on_exit(actor=enrolment.learner, agreement=agreement)
-    assert settlement.paid_out == paid
-    assert settlement.deferred_paid_out == paid * 1_000_000 // 1_200_000
-    enrolment_withdraw(actor=enrolment.learner, enrolment=enrolment, reason="New job")
+    with time_machine.travel(world.cohort.start_date + dt.timedelta(hours=12), tick=False):
+        enrolment = enrolment_record_start(actor=world.provider_staff.user, enrolment=enrolment)
+        enrolment = enrolment_confirm_start(actor=enrolment.learner, enrolment=enrolment)
+        paid = enrolment.milestone_payments.get(milestone="start").amount
+        assert paid == 540_000  # 45 % of the whole price less the co-payment
+        settlement = agreement_settle_on_exit(actor=enrolment.learner, agreement=agreement)
+        assert (settlement.paid_out, settlement.returned) == (340_000, 660_000)
+        enrolment_withdraw(actor=enrolment.learner, enrolment=enrolment, reason="New job")
     pot = WalletPot.objects.get(wallet__learner=enrolment.learner)
-    wallet_paid = paid - settlement.deferred_paid_out
-    assert balance(pot.account_id) == 200_000 - wallet_paid
-    assert balance(enrolment.hold_account_id) == 0
+    assert balance(pot.account_id) == 0  # the grant paid its 200,000 first
+    assert held(enrolment) == 0
     agreement.refresh_from_db()
-    assert balance(agreement.receivable_account_id) == settlement.deferred_paid_out
+    assert balance(agreement.receivable_account_id) == 340_000 == agreement.amount
+    assert balance(world.deferral.budget_account_id) == 5_000_000 - 340_000
     assert ledger_verify().ok
 
 

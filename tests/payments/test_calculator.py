@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from core.money import round_money_down_to_whole_units, share_down
+from core.money import round_money_down_to_whole_units
 from payments.calculator import (
     Basis,
     PayPeriod,
@@ -212,8 +212,8 @@ def test_tax_years_start_on_the_sixth_of_april() -> None:
 def test_the_named_rounding_points() -> None:
     assert round_money_down_to_whole_units(66_750, Decimal("0.09"), "GBP") == 6_000
     assert round_money_down_to_whole_units(11_100, Decimal("1"), "GBP") == 11_100
-    assert share_down(3, 1, 3) == 1  # exact: a Decimal 1/3 would round 0.999… down to 0
-    assert share_down(100, 2, 3) == 66
+    assert round_money_down_to_whole_units(1, Decimal("100"), "USD") == 100
+    assert round_money_down_to_whole_units(6_999_999, Decimal("0.17"), "USD") == 1_189_900
 
 
 # --- Refusals: 400 with the error body, never a 500 ----------------------------------------

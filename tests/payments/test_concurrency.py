@@ -13,7 +13,7 @@ from payments.errors import DeferralBudgetExhausted
 from payments.models import RepaymentAgreement, RepaymentCharge
 from payments.services import agreement_activate, income_declare, repayments_assess_due
 from tests.concurrency import run_concurrently
-from tests.payments.helpers import balance, make_deferral_world, make_hold
+from tests.payments.helpers import balance, deferral_hold, make_deferral_world
 from wallets.verification import ledger_verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_two_activations_racing_for_the_last_of_the_deferral_budget() -> None:
     world = make_deferral_world(deferral_budget=1_000_000)
     agreements = [world.signed(800_000) for _ in range(2)]
-    holds = [make_hold(a.enrolment) for a in agreements]
+    holds = [deferral_hold(a).account for a in agreements]
 
     def activate(agreement: RepaymentAgreement, hold_id: int) -> Callable[[], Any]:
         return lambda: agreement_activate(

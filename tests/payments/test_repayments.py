@@ -15,14 +15,23 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 
-from enrolments.services.money import provider_payable_account
+from enrolments.services import (
+    enrolment_accept,
+    enrolment_confirm_start,
+    enrolment_record_start,
+    enrolment_withdraw,
+)
 from payments.models import PlanThreshold, RepaymentAgreement, RepaymentCharge, RepaymentPlan
-from payments.services import agreement_settle_on_exit, income_declare, repayments_assess_due
+from payments.services import (
+    agreement_activate,
+    agreement_settle_on_exit,
+    income_declare,
+    repayments_assess_due,
+)
 from payments.tasks import assess_repayments
 from tests.factories import FunderMembershipFactory
 from tests.helpers import client_for
-from tests.payments.helpers import DeferralWorld, balance, make_deferral_world
-from wallets.ledger import ledger_post
+from tests.payments.helpers import DeferralWorld, balance, deferral_hold, make_deferral_world
 from wallets.models import LedgerEntry, LedgerTransaction
 from wallets.verification import ledger_verify
 
@@ -204,25 +213,32 @@ def test_a_withdrawal_after_the_start_milestone_repays_what_was_paid_out(travell
     PlanThreshold.objects.create(
         plan=RepaymentPlan.objects.get(code="plan_2"), tax_year=2027, annual_threshold=3_000_000
     )
-    agreement = world.activated(900_000)
+    # The real acceptance (the grant's £1,000 into its hold), then the deferral's two calls.
+    agreement = world.signed(900_000)
+    enrolment = enrolment_accept(
+        actor=agreement.learner, enrolment=agreement.enrolment, deferred_part=900_000
+    )
+    agreement = agreement_activate(
+        actor=agreement.learner,
+        agreement=agreement,
+        enrolment=enrolment,
+        hold_account_id=deferral_hold(agreement).account_id,
+    )
     assert agreement.cap == 900_000
 
-    traveller.move_to(dt.datetime(2026, 7, 2, 10, 0, tzinfo=LONDON))  # the course has started
-    payable = provider_payable_account(world.course.provider, "GBP")
-    start_share = 900_000 * 45 // 100
-    ledger_post(  # the start milestone, paid from the hold as the wired acceptance will fund it
-        kind=LedgerTransaction.Kind.MILESTONE_RELEASE,
-        currency="GBP",
-        lines=[(agreement.hold_account_id or 0, -start_share), (payable, start_share)],
-        memo="Start milestone",
-    )
+    traveller.move_to(dt.datetime(2026, 7, 1, 10, 0, tzinfo=LONDON))  # the first session
+    enrolment_record_start(actor=world.provider_staff.user, enrolment=enrolment)
+    enrolment_confirm_start(actor=agreement.learner, enrolment=enrolment)
+    # 45 % of £10,000: the grant's £1,000 first, then £3,500 of the deferred part.
+    assert enrolment.milestone_payments.get(milestone="start").amount == 450_000
     traveller.move_to(dt.datetime(2026, 7, 20, 10, 0, tzinfo=LONDON))  # the learner leaves
     settlement = agreement_settle_on_exit(actor=agreement.learner, agreement=agreement)
+    enrolment_withdraw(actor=agreement.learner, enrolment=enrolment, reason="Found a job")
     agreement.refresh_from_db()
-    assert settlement.paid_out == start_share == 405_000
-    assert agreement.amount == balance(agreement.receivable_account_id) == 405_000
-    assert agreement.cap == 405_000  # statutory plans: the debt itself, no interest
-    assert balance(world.deferral.budget_account_id) == 5_000_000 - 405_000
+    assert settlement.paid_out == 350_000
+    assert agreement.amount == balance(agreement.receivable_account_id) == 350_000
+    assert agreement.cap == 350_000  # statutory plans: the debt itself, no interest
+    assert balance(world.deferral.budget_account_id) == 5_000_000 - 350_000
     assert agreement.repayment_starts_on == dt.date(2026, 8, 1)
 
     for year, month in months_from(2026, 9):
@@ -231,18 +247,18 @@ def test_a_withdrawal_after_the_start_milestone_repays_what_was_paid_out(travell
         declare(agreement, previous_month(today), 500_000)  # £5,000 a month
         repayments_assess_due(today=today)
         agreement.refresh_from_db()
-        assert sum(charges(agreement)) <= 405_000
+        assert sum(charges(agreement)) <= 350_000
         if agreement.status != A.REPAYING:
             break
     # 2026-27: 9 % of (£5,000 − £2,448.75) = £229; 2027-28: 9 % of (£5,000 − £2,500) = £225.
     amounts = charges(agreement)
     assert amounts[:8] == [22_900] * 8  # August 2026 to March 2027
     assert set(amounts[8:-1]) == {22_500}  # from April 2027
-    assert sum(amounts) == 405_000
-    assert amounts[-1] == 405_000 - sum(amounts[:-1])
+    assert sum(amounts) == 350_000
+    assert amounts[-1] == 350_000 - sum(amounts[:-1]) < 22_500  # the last one cut to the debt
     assert agreement.close_reason == RepaymentAgreement.CloseReason.CAP_REACHED
     assert balance(agreement.receivable_account_id) == 0
-    assert balance(agreement.owed_account_id) == 405_000
+    assert balance(agreement.owed_account_id) == 350_000
     assert ledger_verify().ok
 
 

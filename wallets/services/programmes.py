@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.errors import InvalidInput
 from core.idempotency import scoped_key
+from core.reference import Region
+from core.skills import check_skills
 from providers.models import Provider
 from users.models import User
 from wallets.errors import ProgrammeInUse, ProviderNotApproved
@@ -20,6 +22,7 @@ from wallets.models import (
     LedgerTransaction,
     ProgrammeProviderApproval,
 )
+from wallets.selectors import check_funder_officer
 
 EDITABLE_FIELDS = {
     "name",
@@ -47,6 +50,8 @@ EDITABLE_FIELDS = {
     "attendance_pro_rata_from_percent",
     "attendance_below_fraction",
     "outcome_sample_rate",
+    "completion_tolerance_days",
+    "outcome_window_months",
 }
 
 
@@ -78,8 +83,16 @@ def _check_rules(values: dict[str, Any]) -> None:
         and values["co_payment_percent"] <= 0
     ):
         errors["co_payment_percent"] = "A percentage co-payment needs a percentage."
+    unknown_regions = [r for r in values["regions"] if r not in Region.values]
+    if unknown_regions:
+        errors["regions"] = (
+            f"Unknown regions: {', '.join(unknown_regions)}. Regions come from the same list as "
+            "courses' regions."
+        )
     if errors:
         raise InvalidInput(next(iter(errors.values())), fields=errors)
+    # Skills come from the maintained list, as courses' do: a typo would fund nothing.
+    check_skills(values["allowed_skills"])
 
 
 def _values_of(programme: FundingProgramme) -> dict[str, Any]:
@@ -98,6 +111,7 @@ def funder_external_account(funder: Funder, currency: str) -> LedgerAccount:
 
 
 def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingProgramme:
+    check_funder_officer(user=actor, funder_id=funder.pk)
     unknown = set(fields) - EDITABLE_FIELDS - {"currency"}
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -116,12 +130,17 @@ def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingPr
             currency=programme.currency,
         )
         programme.save()
+        # The budget is the programme's own money: attributed once the programme has an id.
+        LedgerAccount.objects.filter(pk=programme.budget_account_id).update(
+            owner_programme=programme
+        )
     return programme
 
 
 def programme_update(
     *, actor: User, programme: FundingProgramme, **fields: Any
 ) -> FundingProgramme:
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
@@ -148,6 +167,7 @@ def programme_fund(
     *, actor: User, programme: FundingProgramme, amount: int, idempotency_key: str | None = None
 ) -> int:
     """Move `amount` from the funder's external account into the programme budget."""
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     check_amount(amount)
     if amount < 0:
         raise InvalidInput("Funding must be a positive amount.", amount=amount)
@@ -167,6 +187,7 @@ def programme_fund(
 def programme_approve_provider(
     *, actor: User, programme: FundingProgramme, provider: Provider
 ) -> ProgrammeProviderApproval:
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     if provider.status != Provider.Status.APPROVED:
         raise ProviderNotApproved()
     approval, _ = ProgrammeProviderApproval.objects.get_or_create(
@@ -177,6 +198,7 @@ def programme_approve_provider(
 
 def programme_delete(*, actor: User, programme: FundingProgramme) -> None:
     """Delete a draft programme that never moved money nor received applications."""
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     with transaction.atomic():
         locked = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
         budget = LedgerAccount.objects.select_for_update().get(pk=locked.budget_account_id)
@@ -187,5 +209,15 @@ def programme_delete(*, actor: User, programme: FundingProgramme) -> None:
         ):
             raise ProgrammeInUse(programme_id=locked.pk, status=locked.status)
         locked.approved_providers.clear()
-        locked.delete()
-        budget.delete()
+        # The programme and its budget point at each other; PostgreSQL checks foreign keys at
+        # commit, so both rows go in one transaction (the account's trigger refuses the
+        # delete if it ever had an entry).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {FundingProgramme._meta.db_table} WHERE id = %s",  # noqa: S608
+                [locked.pk],
+            )
+            cursor.execute(
+                f"DELETE FROM {LedgerAccount._meta.db_table} WHERE id = %s",  # noqa: S608
+                [budget.pk],
+            )

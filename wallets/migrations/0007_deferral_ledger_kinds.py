@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wallets", "0004_alter_ledgertransaction_kind"),
+        ("wallets", "0006_ledger_account_owners"),
     ]
 
     operations = [
