@@ -118,6 +118,12 @@ CACHES = {
     )
 }
 
+# How many reverse proxies in front of the app append to `X-Forwarded-For` (0: none, use
+# the peer address). The one source of the client address for DRF's throttles and allauth's
+# rate limits (users/adapters.py); too high a number lets a client choose its address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
+
 # --- Accounts: django-allauth, headless only -------------------------------------------
 FRONTEND_URL = env("FRONTEND_URL", default="http://127.0.0.1:8000")
 HEADLESS_ONLY = True
@@ -129,6 +135,7 @@ HEADLESS_FRONTEND_URLS = {
     "account_reset_password_from_key": f"{FRONTEND_URL}/account/password/reset/key/{{key}}",
     "account_signup": f"{FRONTEND_URL}/account/signup",
 }
+ACCOUNT_ADAPTER = "users.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
@@ -176,6 +183,7 @@ REST_FRAMEWORK = {
         "public": env("THROTTLE_PUBLIC", default="300/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Skills Wallet API",
