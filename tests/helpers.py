@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote
 
+import time_machine
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
     hotp_value,
@@ -15,7 +20,16 @@ from allauth.mfa.totp.internal.auth import (
 from allauth.mfa.utils import decrypt
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
+
+
+@contextmanager
+def clock_stopped() -> Iterator[None]:
+    """Time stands still inside: a code read with `totp_now` is still current when allauth
+    checks it (no 30-second window turns over in between)."""
+    with time_machine.travel(time.time(), tick=False):
+        yield
 
 
 def totp_now(secret: str) -> str:
@@ -23,10 +37,10 @@ def totp_now(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, counter))
 
 
-def last_email_key(kind: str = "verify-email") -> str:
-    """The key in the most recent email's link, e.g. .../account/verify-email/<key>."""
+def last_email_key(kind: str = "confirm-email") -> str:
+    """The key in the most recent email's link, e.g. .../accounts/confirm-email/<key>/."""
     assert mail.outbox, "no email was sent"
-    match = re.search(rf"/{kind}/(\S+)", str(mail.outbox[-1].body))
+    match = re.search(rf"/{kind}/([^/\s]+)/?", str(mail.outbox[-1].body))
     assert match, mail.outbox[-1].body
     return unquote(match.group(1))
 
@@ -43,10 +57,29 @@ BROWSER = "/_allauth/browser/v1"
 # in its time window, as a real authenticator would be refused. `forget_signed_in_clients`
 # (an autouse fixture in tests/conftest.py) empties this between tests.
 _SIGNED_IN: dict[int, str] = {}
+_USED_WINDOWS: set[tuple[int, int]] = set()
 
 
 def forget_signed_in_clients() -> None:
     _SIGNED_IN.clear()
+    _USED_WINDOWS.clear()
+
+
+def second_factor_code(user: Any) -> str:
+    """The code a person would type: the authenticator app's, or, when that code was already
+    used in this time window (allauth refuses it again), one of their recovery codes."""
+    from tests.factories import give_totp
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        authenticator = give_totp(user)
+    window = (int(user.pk), _current_window())
+    if window not in _USED_WINDOWS:
+        _USED_WINDOWS.add(window)
+        return totp_now(decrypt(authenticator.data["secret"]))
+    codes = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
+    recovery = RecoveryCodes(codes) if codes else RecoveryCodes.activate(user)
+    return recovery.get_unused_codes()[0]
 
 
 def client_for(user: Any, *, mfa: bool = False) -> APIClient:
@@ -71,21 +104,55 @@ def client_for(user: Any, *, mfa: bool = False) -> APIClient:
 
 def sign_in_with_totp(user: Any) -> str:
     """Password, then the current TOTP code, through allauth's app API; the session token."""
-    from tests.factories import PASSWORD, give_totp
+    from tests.factories import PASSWORD
 
-    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if authenticator is None:
-        authenticator = give_totp(user)
-    secret = decrypt(authenticator.data["secret"])
     client = APIClient(REMOTE_ADDR=_address_of(user))
     login = post_json(client, f"{APP}/auth/login", {"email": user.email, "password": PASSWORD})
     assert login.status_code == 401, (
         f"password login for {user.email} should stop at the second factor: {login.json()}"
     )
     pending = {"X-Session-Token": login.json()["meta"]["session_token"]}
-    done = post_json(client, f"{APP}/auth/2fa/authenticate", {"code": totp_now(secret)}, **pending)
+    done = _pass_second_factor(
+        user,
+        lambda code: post_json(client, f"{APP}/auth/2fa/authenticate", {"code": code}, **pending),
+        passed=lambda response: response.status_code == 200,
+    )
     assert done.status_code == 200, done.json()
     return str(done.json()["meta"]["session_token"])
+
+
+def admin_client_for(user: Any) -> Client:
+    """A browser signed in through allauth's own pages (as the admin requires): the password
+    at /accounts/login/, then the second factor at /accounts/2fa/authenticate/."""
+    from tests.factories import PASSWORD
+
+    client = Client(REMOTE_ADDR=_address_of(user))
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content
+    assert response["Location"] == reverse("mfa_authenticate"), response["Location"]
+    response = _pass_second_factor(
+        user,
+        lambda code: client.post(reverse("mfa_authenticate"), {"code": code}),
+        passed=lambda response: response.status_code == 302,
+    )
+    assert response.status_code == 302, response.content
+    return client
+
+
+def _pass_second_factor(
+    user: Any, submit: Callable[[str], Any], *, passed: Callable[[Any], bool]
+) -> Any:
+    """Submit the current code; if the 30-second window turned over between reading the code
+    and allauth checking it (allauth allows no drift), type the new one, as a person would."""
+    window = _current_window()
+    response = submit(second_factor_code(user))
+    if not passed(response) and _current_window() != window:
+        response = submit(second_factor_code(user))
+    return response
+
+
+def _current_window() -> int:
+    return int(next(iter(yield_hotp_counters_from_time())))
 
 
 def _address_of(user: Any) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -14,10 +16,17 @@ from tests.factories import (
     UserFactory,
     give_totp,
 )
-from tests.helpers import APP, BROWSER, post_json, totp_now
+from tests.helpers import APP, BROWSER, clock_stopped, post_json, totp_now
 from users.models import User
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stopped_clock() -> Iterator[None]:
+    with clock_stopped():
+        yield
+
 
 ROLE_API = "/api/v1/funder/programmes"
 
@@ -72,6 +81,7 @@ def test_activating_totp_elsewhere_does_not_give_a_password_only_session_role_ac
     assert response.json()["code"] == "mfa_session_required"
 
 
+@pytest.mark.usefixtures("stopped_clock")
 def test_an_app_session_that_passed_totp_has_role_access() -> None:
     officer = _officer()
     give_totp(officer)
@@ -89,6 +99,7 @@ def test_an_app_session_that_passed_totp_has_role_access() -> None:
     assert app.get("/api/v1/me", headers=token).json()["session_mfa_verified"] is True
 
 
+@pytest.mark.usefixtures("stopped_clock")
 def test_a_browser_session_that_passed_totp_has_role_access() -> None:
     membership = ProviderMembershipFactory.create()
     give_totp(membership.user)
