@@ -68,11 +68,7 @@ def forget_signed_in_clients() -> None:
 def second_factor_code(user: Any) -> str:
     """The code a person would type: the authenticator app's, or, when that code was already
     used in this time window (allauth refuses it again), one of their recovery codes."""
-    from tests.factories import give_totp
-
-    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if authenticator is None:
-        authenticator = give_totp(user)
+    authenticator = _ensure_totp(user)
     window = (int(user.pk), _current_window())
     if window not in _USED_WINDOWS:
         _USED_WINDOWS.add(window)
@@ -106,6 +102,7 @@ def sign_in_with_totp(user: Any) -> str:
     """Password, then the current TOTP code, through allauth's app API; the session token."""
     from tests.factories import PASSWORD
 
+    _ensure_totp(user)
     client = APIClient(REMOTE_ADDR=_address_of(user))
     login = post_json(client, f"{APP}/auth/login", {"email": user.email, "password": PASSWORD})
     assert login.status_code == 401, (
@@ -126,6 +123,7 @@ def admin_client_for(user: Any) -> Client:
     at /accounts/login/, then the second factor at /accounts/2fa/authenticate/."""
     from tests.factories import PASSWORD
 
+    _ensure_totp(user)
     client = Client(REMOTE_ADDR=_address_of(user))
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.content
@@ -149,6 +147,13 @@ def _pass_second_factor(
     if not passed(response) and _current_window() != window:
         response = submit(second_factor_code(user))
     return response
+
+
+def _ensure_totp(user: Any) -> Authenticator:
+    from tests.factories import give_totp
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return authenticator or give_totp(user)
 
 
 def _current_window() -> int:
