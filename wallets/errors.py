@@ -103,3 +103,18 @@ class BulkGrantHasErrors(DomainError):
 class ProviderNotApproved(DomainError):
     code = "provider_not_approved"
     default_detail = "Only providers approved on the platform can be approved for a programme."
+
+
+class ProgrammeNotDraft(Conflict):
+    code = "programme_not_draft"
+    default_detail = "Only a draft programme can be activated."
+
+
+class ProgrammeClosed(Conflict):
+    code = "programme_closed"
+    default_detail = "This programme is closed; closing is final."
+
+
+class FieldNotEditable(InvalidInput):
+    code = "field_not_editable"
+    default_detail = "This field cannot be changed here."
