@@ -13,7 +13,12 @@ from core.errors import Forbidden
 from tests.factories import FunderMembershipFactory, UserFactory, make_programme
 from tests.helpers import client_for
 from wallets.models import FundingProgramme
-from wallets.services import grant_create, programme_activate, programme_close
+from wallets.services import (
+    grant_create,
+    programme_activate,
+    programme_close,
+    programme_update,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +209,18 @@ def test_the_new_endpoints_are_documented(client: APIClient) -> None:
         operation = schema["paths"][f"/api/v1/funder/programmes/{{programme_id}}/{action}"]["post"]
         assert operation["summary"]
         assert {"200", "403", "404", "409"} <= set(operation["responses"])
+
+
+def test_only_officers_change_money_rules_and_staff_only_names_dates_and_eligibility() -> None:
+    programme = make_programme(allowance=300_000)
+    auditor = FunderMembershipFactory.create(funder=programme.funder, role="auditor").user
+    staff = UserFactory.create(is_staff=True)
+    with pytest.raises(Forbidden):
+        programme_update(actor=auditor, programme=programme, description="Mine.")
+    with pytest.raises(Forbidden):
+        programme_update(actor=staff, programme=programme, allowance=1)
+    programme_update(actor=staff, programme=programme, description="Fixed a typo.")
+    officer = programme.funder.memberships.get(role="officer").user
+    programme_update(actor=officer, programme=programme, allowance=250_000)
+    programme.refresh_from_db()
+    assert (programme.description, programme.allowance) == ("Fixed a typo.", 250_000)

@@ -63,6 +63,24 @@ EDITABLE_FIELDS = {
 }
 
 
+# What platform staff may correct from the admin: names, dates and eligibility. The money
+# rules (allowance, co-payment, milestones, attendance, expiry, sampling, budget target)
+# are the funder's decisions, taken by its officers.
+STAFF_EDITABLE_FIELDS = {
+    "name",
+    "description",
+    "opens_on",
+    "closes_on",
+    "min_age",
+    "regions",
+    "postcode_prefixes",
+    "employment_statuses",
+    "max_prior_qualification_level",
+    "allowed_levels",
+    "allowed_skills",
+}
+
+
 def refuse_not_editable(fields: dict[str, Any], *, allowed: set[str]) -> None:
     """A 400 naming each field that is not one of `allowed` (status and money have their own
     operations: activate, close, fund)."""
@@ -155,8 +173,13 @@ def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingPr
 def programme_update(
     *, actor: User, programme: FundingProgramme, **fields: Any
 ) -> FundingProgramme:
-    """Change the rules (never the status, currency or budget), checked as at creation."""
+    """Change the rules (never the status, currency or budget), checked as at creation.
+
+    The funder's officers change any rule; platform staff only `STAFF_EDITABLE_FIELDS`.
+    """
     refuse_not_editable(fields, allowed=EDITABLE_FIELDS)
+    if not (actor.is_staff and set(fields) <= STAFF_EDITABLE_FIELDS):
+        check_funder_officer(user=actor, funder_id=programme.funder_id)
     with transaction.atomic():
         locked = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
         for name, value in fields.items():
