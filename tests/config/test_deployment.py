@@ -195,3 +195,29 @@ def test_behind_one_proxy_failed_logins_lock_out_only_the_client_that_failed() -
         assert login("203.0.113.5", "victim@example.org", PASSWORD) == 429
         # ...and nobody else behind the same proxy.
         assert login("198.51.100.7", "victim@example.org", PASSWORD) == 200
+
+
+# --- Under /api/, every error is the JSON error body, whatever the settings -----------------
+
+
+@override_settings(DEBUG=True)
+def test_an_unknown_api_url_is_the_json_error_body_even_with_debug_on(client: Client) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "Not found.",
+        "code": "not_found",
+        "extra": {"path": "/api/v1/no-such-thing"},
+    }
+
+
+@override_settings(DEBUG=True, ROOT_URLCONF="tests.config.crash_urls")
+def test_a_crash_under_the_api_is_the_json_error_body_even_with_debug_on() -> None:
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/crash", headers={"X-Request-ID": "crash-1"})
+    assert response.status_code == 500
+    assert response.json() == {
+        "detail": "Internal server error.",
+        "code": "server_error",
+        "extra": {"request_id": "crash-1"},
+    }
