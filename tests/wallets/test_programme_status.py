@@ -224,3 +224,15 @@ def test_only_officers_change_money_rules_and_staff_only_names_dates_and_eligibi
     programme_update(actor=officer, programme=programme, allowance=250_000)
     programme.refresh_from_db()
     assert (programme.description, programme.allowance) == ("Fixed a typo.", 250_000)
+
+
+def test_officers_change_the_rules_with_patch() -> None:
+    programme = make_programme(allowance=300_000)
+    response = _officer_of(programme).patch(
+        f"/api/v1/funder/programmes/{programme.pk}",
+        {"allowance": 350_000, "description": "Now with cloud courses."},
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["allowance"], response.json()["status"]) == (350_000, "active")
+    programme.refresh_from_db()
+    assert programme.description == "Now with cloud courses."
