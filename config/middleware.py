@@ -1,4 +1,5 @@
-"""Request ids, and the project's error body on django-allauth headless error responses."""
+"""Request ids, the project's error body under /api/ whatever the settings, and on
+django-allauth headless error responses."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from config.logging import request_id_var
+from core.errors import handler400, handler403, handler404, handler500
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -30,6 +32,34 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class ApiErrorBodyMiddleware:
+    """Under `/api/`, every error is the JSON error body, also with DEBUG on.
+
+    With DEBUG, Django answers unknown URLs and crashes with its HTML debug pages instead of
+    the handlers (core.errors.handler404/500); API clients must never have to parse those.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            if response.status_code == 400:
+                return handler400(request)
+            if response.status_code == 403:
+                return handler403(request)
+            if response.status_code == 404:
+                return handler404(request)
+            if response.status_code >= 500:
+                return handler500(request)
         return response
 
 

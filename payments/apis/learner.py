@@ -38,6 +38,7 @@ from payments.services import (
 )
 from payments.services.repayments import MAX_EVIDENCE_BYTES
 from payments.statements import agreement_statement
+from users.adapters import client_address
 from users.models import User
 
 _PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
@@ -204,7 +205,7 @@ class AgreementSignApi(APIView):
             actor=acting_learner(request),
             agreement=agreement,
             document_sha256=serializer.validated_data["document_sha256"],
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_address(request) or None,
         )
         return Response(
             {

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("enrolments", "0001_initial"),
-        ("wallets", "0007_deferral_ledger_kinds"),
+        ("wallets", "0008_deferral_ledger_kinds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,18 +9,15 @@ import pytest
 from django.test import Client
 
 from payments.models import PlanThreshold, RepaymentPlan
-from tests.factories import UserFactory, give_totp
+from tests.factories import UserFactory
+from tests.helpers import admin_client_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff() -> Client:
-    user = UserFactory.create(is_staff=True, is_superuser=True)
-    give_totp(user)
-    client = Client()
-    client.force_login(user)
-    return client
+    return admin_client_for(UserFactory.create(is_staff=True, is_superuser=True))
 
 
 def plan_form(plan: RepaymentPlan, **changes: Any) -> dict[str, Any]:

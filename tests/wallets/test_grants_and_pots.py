@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.factories import ProviderFactory, UserFactory, make_programme
 from tests.wallets.ledger_helpers import new_account
+from wallets.balances import programme_money
 from wallets.eligibility import EligibilityFacts, check_eligibility
 from wallets.errors import (
     AlreadyGranted,
@@ -21,8 +22,7 @@ from wallets.errors import (
     PotExpired,
     ProgrammeNotActive,
 )
-from wallets.models import FundingProgramme, Grant, LedgerAccount, LedgerEntry, WalletPot
-from wallets.selectors import programme_balance
+from wallets.models import Grant, LedgerAccount, LedgerEntry, WalletPot
 from wallets.services import (
     SpendTarget,
     application_approve,
@@ -31,7 +31,7 @@ from wallets.services import (
     grants_bulk_create,
     pots_expire_due,
     programme_approve_provider,
-    programme_update,
+    programme_close,
     wallet_get_or_create,
     wallet_spend,
 )
@@ -135,9 +135,7 @@ def test_grants_stop_when_the_budget_is_spent() -> None:
 def test_a_closed_programme_does_not_grant() -> None:
     programme = make_programme()
     officer = programme.funder.memberships.get().user
-    programme = programme_update(
-        actor=officer, programme=programme, status=FundingProgramme.Status.CLOSED
-    )
+    programme = programme_close(actor=officer, programme=programme, reason="Ended.")
     with pytest.raises(ProgrammeNotActive):
         grant_create(actor=officer, programme=programme, learner=UserFactory.create())
 
@@ -297,7 +295,8 @@ def test_expired_pot_returns_its_money_to_the_programme_and_shows_on_the_stateme
     assert last.amount == -200_000
     assert last.transaction.kind == "pot_expiry"
     assert "returned" in last.transaction.memo
-    balance = programme_balance(programme=programme)
-    assert balance.returned_total == 200_000
-    assert balance.granted_total == 300_000
+    money = programme_money(programme=programme)
+    assert money.returned_from_expired_pots == 200_000
+    assert money.granted == 300_000
+    assert money.balances
     assert ledger_verify().ok
