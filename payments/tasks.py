@@ -8,9 +8,9 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 
+from core.emails import send_templated_email
 from payments.models import RepaymentAgreement
 from payments.schedule import period_label
 from payments.services import disclosure_pdf_ensure, repayments_assess_due
@@ -29,24 +29,33 @@ def render_disclosure(agreement_id: int) -> None:
 
 
 @shared_task(name="payments.send_declaration_reminder")
-def send_declaration_reminder(agreement_id: int) -> None:
-    agreement = RepaymentAgreement.objects.select_related("learner").filter(pk=agreement_id).first()
+def send_declaration_reminder(agreement_id: int) -> bool:
+    """Remind the learner of the months they have not declared (always sent: a deadline)."""
+    agreement = (
+        RepaymentAgreement.objects.select_related(
+            "learner", "deferral__programme", "enrolment__cohort__course"
+        )
+        .filter(pk=agreement_id)
+        .first()
+    )
     if agreement is None or agreement.status != RepaymentAgreement.Status.REPAYING:
-        return
+        return False
     declared = set(agreement.declarations.values_list("period", flat=True))
     missing = [
         period_label(p) for p in due_periods(agreement, timezone.localdate()) if p not in declared
     ]
-    send_mail(
-        subject="[Skills Wallet] Please declare your income",
-        message=(
-            f"We have no income declaration from you for {', '.join(missing)} under your "
-            f"deferred fee agreement {agreement.pk}.\n\n"
-            "Nothing is charged for a month you have not declared, but if you do not declare "
-            "it soon we must tell the programme that funded your course.\n\n"
-            f"Declare your income: {settings.FRONTEND_URL}/api/v1/repayments/agreements/"
-            f"{agreement.pk}/declarations"
-        ),
-        from_email=None,
-        recipient_list=[agreement.learner.email],
+    if not missing:
+        return False
+    send_templated_email(
+        to=[agreement.learner.email],
+        template="declaration_reminder",
+        context={
+            "name": agreement.learner.get_full_name(),
+            "missing": missing,
+            "course_title": agreement.enrolment.cohort.course.title,
+            "programme_name": agreement.deferral.programme.name,
+            "link": f"{settings.FRONTEND_URL}/api/v1/repayments/agreements/{agreement.pk}"
+            "/declarations",
+        },
     )
+    return True

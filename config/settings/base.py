@@ -272,6 +272,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Days a learner has to answer an offer (never past the cohort's first session).
+OFFER_ANSWER_DAYS = env.int("OFFER_ANSWER_DAYS", default=7)
+
 # A held session with no attendance record counts as absent after this many days.
 ATTENDANCE_GRACE_DAYS = env.int("ATTENDANCE_GRACE_DAYS", default=7)
 

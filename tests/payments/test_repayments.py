@@ -392,8 +392,11 @@ def test_missing_declarations_remind_then_flag_and_are_never_charged(
         officer.credentials(HTTP_X_SESSION_TOKEN=sign_in_with_totp(world.officer))
         ids = [a["id"] for a in officer.get(flagged_url).json()["results"]]
         assert ids == ([agreement.pk] if flagged else [])
-    assert "declare your income" in mail.outbox[0].subject.lower()
-    assert "2026-10, 2026-11" in str(mail.outbox[0].body)
+    reminder = mail.outbox[0]
+    assert reminder.subject == "[Skills Wallet] Please declare your income for 2026-10, 2026-11"
+    assert "Nothing is charged for a month you have not declared" in str(reminder.body)
+    html = str(getattr(reminder, "alternatives", [("", "")])[0][0])
+    assert "<strong>2026-10, 2026-11</strong>" in html
     assert mail.outbox[0].to == [agreement.learner.email]
     assert not RepaymentCharge.objects.exists()
     assert agreement.assessments.count() == 0
