@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from certificates.errors import CertificateExists, EnrolmentNotCompleted, LearnerNameMissing
@@ -85,7 +86,11 @@ def test_issuing_refuses_an_enrolment_that_is_not_completed(world: World, stage:
 def test_an_enrolment_with_its_outcome_recorded_is_still_certifiable(world: World) -> None:
     staff = world.provider_staff.user
     enrolment = enrolment_record_outcome(
-        actor=staff, enrolment=completed(world), outcome="employment", evidence="Offer letter."
+        actor=staff,
+        enrolment=completed(world),
+        outcome="employment",
+        evidence="Offer letter.",
+        outcome_date=timezone.localdate(),
     )
     assert enrolment.status == Enrolment.Status.OUTCOME_RECORDED
     assert certificate_issue(actor=staff, enrolment=enrolment).status == "valid"
