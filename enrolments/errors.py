@@ -84,3 +84,8 @@ class StartDisputed(Conflict):
 class OfferLapsed(Conflict):
     code = "offer_lapsed"
     default_detail = "The date to answer this offer has passed; the place went to someone else."
+
+
+class DeferralNotAvailable(DomainError):
+    code = "deferral_not_available"
+    default_detail = "Deferring part of the fee is not available here."

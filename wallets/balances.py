@@ -45,6 +45,22 @@ class ProviderMoney:
 
 
 @dataclass(frozen=True)
+class DeferralMoney:
+    """A programme's deferral money: funded = available + held + paid to providers."""
+
+    funded: int
+    available: int
+    drawn: int
+    held_in_escrow: int
+    paid_to_providers: int
+    returned: int
+
+    @property
+    def balances(self) -> bool:
+        return self.funded == self.available + self.held_in_escrow + self.paid_to_providers
+
+
+@dataclass(frozen=True)
 class ProgrammeMoney:
     programme_id: int
     currency: str
@@ -62,6 +78,8 @@ class ProgrammeMoney:
     available: int
     grants_count: int
     providers: list[ProviderMoney] = field(default_factory=list)
+    # Deferred fees: the programme's deferral budget and the deferral holds it paid into.
+    deferral: DeferralMoney | None = None
 
     @property
     def accounted_for(self) -> int:
@@ -127,7 +145,12 @@ def programme_money(
         K.CLAWBACK,
         K.REVERSAL,
     }
-    spent_elsewhere = -sum(amount for _, _, t_kind, amount in rows if t_kind not in known)
+    grant_accounts = (A.PROGRAMME_BUDGET, A.WALLET_POT, A.ESCROW_HOLD)
+    spent_elsewhere = -sum(
+        amount
+        for a_kind, _, t_kind, amount in rows
+        if a_kind in grant_accounts and t_kind not in known
+    )
     names = {p.pk: p.display_name for p in Provider.objects.filter(pk__in=provider_ids)}
     providers = [
         ProviderMoney(
@@ -162,6 +185,17 @@ def programme_money(
         available=total(A.PROGRAMME_BUDGET),
         grants_count=grants.count(),
         providers=providers,
+        deferral=DeferralMoney(
+            funded=total(A.DEFERRAL_BUDGET, K.DEFERRAL_FUNDING),
+            available=total(A.DEFERRAL_BUDGET),
+            drawn=-total(A.DEFERRAL_BUDGET, K.DEFERRAL_DRAW),
+            held_in_escrow=total(A.DEFERRAL_HOLD),
+            paid_to_providers=-total(A.DEFERRAL_HOLD, K.MILESTONE_RELEASE)
+            - total(A.DEFERRAL_HOLD, K.CLAWBACK),
+            returned=total(A.DEFERRAL_BUDGET, K.DEFERRAL_RETURN),
+        )
+        if any(a_kind == A.DEFERRAL_BUDGET for a_kind, _, _, _ in rows)
+        else None,
     )
 
 

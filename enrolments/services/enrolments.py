@@ -23,6 +23,7 @@ from enrolments.errors import (
     OfferLapsed,
     ProviderStillApproved,
 )
+from enrolments.funding import deferral_funding
 from enrolments.models import Enrolment, EnrolmentEvent, ProblemReport, Refund
 from enrolments.services.milestones import close_hold
 from enrolments.services.money import (
@@ -239,6 +240,10 @@ def enrolment_accept(
             course=course,
             idempotency_key=idempotency_key,
         )
+        if deferred_part:
+            # Funded by the programme's deferral budget under the learner's signed agreement,
+            # into a deferral hold released last (the grant pays the provider first).
+            deferral_funding().fund(actor=actor, enrolment=locked, amount=deferred_part)
         locked.status = S.ACCEPTED
         locked.save()
         Cohort.objects.filter(pk=cohort.pk).update(seats_taken=F("seats_taken") + 1)

@@ -25,7 +25,8 @@ from enrolments.errors import (
     StartNotConfirmed,
     TooEarly,
 )
-from enrolments.models import AttendanceRecord, Enrolment
+from enrolments.funding import deferral_funding
+from enrolments.models import AttendanceRecord, Enrolment, EnrolmentHold
 from enrolments.services.money import (
     completion_amount,
     milestone_share,
@@ -311,6 +312,10 @@ def _pay_outcome_and_close(enrolment: Enrolment, actor: User | None) -> None:
 
 
 def close_hold(enrolment: Enrolment, actor: User | None, memo: str) -> None:
+    """Close the enrolment's holds: a deferral settles first (its unspent part goes back to
+    the deferral budget), then what the other holds still hold returns to the learner."""
+    if enrolment.holds.filter(source=EnrolmentHold.Source.DEFERRAL).exists():
+        deferral_funding().settle(actor=actor, enrolment=enrolment)
     returned = return_hold(actor=actor, enrolment=enrolment, memo=memo)
     enrolment.hold_closed_at = timezone.now()
     enrolment.save(update_fields=["hold_closed_at", "updated_at"])

@@ -117,9 +117,12 @@ def _new_hold_account(
     enrolment: Enrolment, *, source: str, programme_id: int | None
 ) -> LedgerAccount:
     label = f"{source}:{programme_id}" if programme_id else source
+    deferral = source == EnrolmentHold.Source.DEFERRAL
     return account_create(
         key=f"hold:enrolment:{enrolment.pk}:{label}",
-        kind=LedgerAccount.Kind.ESCROW_HOLD,
+        # A deferred fee's money is the deferral budget's, not the grant budget's: its own
+        # kind keeps the programme's grant figures and deferral figures apart.
+        kind=LedgerAccount.Kind.DEFERRAL_HOLD if deferral else LedgerAccount.Kind.ESCROW_HOLD,
         name=f"Hold for enrolment {enrolment.pk} ({label})",
         currency=enrolment.currency,
         programme_id=programme_id,

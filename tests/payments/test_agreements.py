@@ -40,6 +40,7 @@ from tests.enrolments.helpers import held
 from tests.factories import CohortFactory
 from tests.helpers import client_for
 from tests.payments.helpers import balance, deferral_hold, make_deferral_world
+from wallets.balances import programme_money
 from wallets.models import LedgerAccount, LedgerTransaction, WalletPot
 from wallets.verification import ledger_verify
 
@@ -412,22 +413,37 @@ def test_activation_draws_the_deferred_part_into_the_hold_and_books_the_debt() -
     assert ledger_verify().ok
 
 
-def test_activation_at_acceptance_is_a_one_line_call_after_the_deferral_hold() -> None:
+def test_acceptance_draws_the_deferred_part_under_the_signed_agreement() -> None:
     world = make_deferral_world(price=1_200_000, allowance=200_000)
     agreement = world.signed(1_000_000)
     enrolment = enrolment_accept(
         actor=agreement.learner, enrolment=agreement.enrolment, deferred_part=1_000_000
     )
-    assert held(enrolment) == 200_000  # the wallet part, in the programme's grant hold
-    hold = deferral_hold(agreement)  # what the acceptance will create ...
-    agreement_activate(  # ... and the one line it will call
-        actor=agreement.learner,
-        agreement=agreement,
-        enrolment=enrolment,
-        hold_account_id=hold.account_id,
-    )
-    assert held(enrolment) == 1_200_000  # the whole price
+    assert held(enrolment) == 1_200_000  # the whole price: the grant and the deferral
     assert [h.source for h in enrolment.holds.order_by("position")] == ["grant", "deferral"]
+    agreement.refresh_from_db()
+    assert agreement.status == A.ACTIVE
+    assert balance(agreement.receivable_account_id) == 1_000_000
+    assert balance(world.deferral.budget_account_id) == 5_000_000 - 1_000_000
+    assert ledger_verify().ok
+
+
+def test_nothing_is_deferred_without_a_signed_agreement_for_exactly_that_amount() -> None:
+    world = make_deferral_world(price=1_200_000, allowance=200_000)
+    unsigned = world.offered()
+    agreement_propose(actor=unsigned.learner, enrolment=unsigned, amount=1_000_000)
+    signed_for_less = world.signed(600_000)
+    for enrolment in (unsigned, signed_for_less.enrolment):
+        with pytest.raises(AgreementNotSigned):
+            enrolment_accept(actor=enrolment.learner, enrolment=enrolment, deferred_part=1_000_000)
+        enrolment.refresh_from_db()
+        assert (enrolment.status, enrolment.holds.count()) == ("offered", 0)
+    assert balance(world.deferral.budget_account_id) == 5_000_000
+    answer = client_for(unsigned.learner).post(
+        f"/api/v1/enrolments/{unsigned.pk}/accept", {"deferred_part": 1_000_000}, format="json"
+    )
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "agreement_not_signed"
     assert ledger_verify().ok
 
 
@@ -435,15 +451,11 @@ def test_activation_refuses_any_hold_but_the_enrolments_new_deferral_hold() -> N
     world = make_deferral_world(price=1_200_000, allowance=200_000)
     agreement = world.signed(1_000_000)
     pot = WalletPot.objects.filter(wallet__learner=agreement.learner).get()
-    enrolment = enrolment_accept(
-        actor=agreement.learner, enrolment=agreement.enrolment, deferred_part=1_000_000
-    )
-    grant_hold = enrolment.holds.get()
+    enrolment = agreement.enrolment
     other = world.offered()
     other_agreement = world.signed(1_000_000, enrolment=other)
     for hold_account_id, for_enrolment in (
         (pot.account_id, enrolment),  # a pot, not a hold
-        (grant_hold.account_id, enrolment),  # the wallet's hold
         (deferral_hold(other_agreement).account_id, enrolment),  # another enrolment's hold
         (deferral_hold(agreement).account_id, other),  # another enrolment
     ):
@@ -554,19 +566,12 @@ def test_the_wallet_pays_first_and_the_debt_is_only_what_the_deferral_paid() -> 
     enrolment = enrolment_accept(
         actor=agreement.learner, enrolment=agreement.enrolment, deferred_part=1_000_000
     )
-    agreement_activate(
-        actor=None,
-        agreement=agreement,
-        enrolment=enrolment,
-        hold_account_id=deferral_hold(agreement).account_id,
-    )
     with time_machine.travel(world.cohort.start_date + dt.timedelta(hours=12), tick=False):
         enrolment = enrolment_record_start(actor=world.provider_staff.user, enrolment=enrolment)
         enrolment = enrolment_confirm_start(actor=enrolment.learner, enrolment=enrolment)
         paid = enrolment.milestone_payments.get(milestone="start").amount
         assert paid == 540_000  # 45 % of the whole price less the co-payment
-        settlement = agreement_settle_on_exit(actor=enrolment.learner, agreement=agreement)
-        assert (settlement.paid_out, settlement.returned) == (340_000, 660_000)
+        # Withdrawing settles the deferral first (its unspent 660,000 back to the budget).
         enrolment_withdraw(actor=enrolment.learner, enrolment=enrolment, reason="New job")
     pot = WalletPot.objects.get(wallet__learner=enrolment.learner)
     assert balance(pot.account_id) == 0  # the grant paid its 200,000 first
@@ -574,6 +579,13 @@ def test_the_wallet_pays_first_and_the_debt_is_only_what_the_deferral_paid() -> 
     agreement.refresh_from_db()
     assert balance(agreement.receivable_account_id) == 340_000 == agreement.amount
     assert balance(world.deferral.budget_account_id) == 5_000_000 - 340_000
+    # The programme's grant figures and its deferral figures each add up, apart.
+    money = programme_money(programme=world.programme)
+    assert money.balances
+    assert money.paid_to_providers == 200_000
+    assert money.deferral is not None
+    assert money.deferral.balances
+    assert (money.deferral.paid_to_providers, money.deferral.returned) == (340_000, 660_000)
     assert ledger_verify().ok
 
 

@@ -24,15 +24,13 @@ from enrolments.services import (
 )
 from payments.models import PlanThreshold, RepaymentAgreement, RepaymentCharge, RepaymentPlan
 from payments.services import (
-    agreement_activate,
-    agreement_settle_on_exit,
     income_declare,
     repayments_assess_due,
 )
 from payments.tasks import assess_repayments
 from tests.factories import FunderMembershipFactory
 from tests.helpers import client_for, sign_in_with_totp
-from tests.payments.helpers import DeferralWorld, balance, deferral_hold, make_deferral_world
+from tests.payments.helpers import DeferralWorld, balance, make_deferral_world
 from wallets.models import LedgerEntry, LedgerTransaction
 from wallets.verification import ledger_verify
 
@@ -214,17 +212,12 @@ def test_a_withdrawal_after_the_start_milestone_repays_what_was_paid_out(travell
     PlanThreshold.objects.create(
         plan=RepaymentPlan.objects.get(code="plan_2"), tax_year=2027, annual_threshold=3_000_000
     )
-    # The real acceptance (the grant's £1,000 into its hold), then the deferral's two calls.
+    # The real acceptance: the grant's £1,000 into its hold, the deferred £9,000 into its own.
     agreement = world.signed(900_000)
     enrolment = enrolment_accept(
         actor=agreement.learner, enrolment=agreement.enrolment, deferred_part=900_000
     )
-    agreement = agreement_activate(
-        actor=agreement.learner,
-        agreement=agreement,
-        enrolment=enrolment,
-        hold_account_id=deferral_hold(agreement).account_id,
-    )
+    agreement.refresh_from_db()
     assert agreement.cap == 900_000
 
     traveller.move_to(dt.datetime(2026, 7, 1, 10, 0, tzinfo=LONDON))  # the first session
@@ -233,10 +226,8 @@ def test_a_withdrawal_after_the_start_milestone_repays_what_was_paid_out(travell
     # 45 % of £10,000: the grant's £1,000 first, then £3,500 of the deferred part.
     assert enrolment.milestone_payments.get(milestone="start").amount == 450_000
     traveller.move_to(dt.datetime(2026, 7, 20, 10, 0, tzinfo=LONDON))  # the learner leaves
-    settlement = agreement_settle_on_exit(actor=agreement.learner, agreement=agreement)
     enrolment_withdraw(actor=agreement.learner, enrolment=enrolment, reason="Found a job")
     agreement.refresh_from_db()
-    assert settlement.paid_out == 350_000
     assert agreement.amount == balance(agreement.receivable_account_id) == 350_000
     assert agreement.cap == 350_000  # statutory plans: the debt itself, no interest
     assert balance(world.deferral.budget_account_id) == 5_000_000 - 350_000

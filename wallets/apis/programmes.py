@@ -339,6 +339,18 @@ class ProviderMoneySerializer(serializers.Serializer):
     )
 
 
+class DeferralMoneySerializer(serializers.Serializer):
+    funded = serializers.IntegerField()
+    available = serializers.IntegerField()
+    drawn = serializers.IntegerField(help_text="Moved into deferral holds at acceptance.")
+    held_in_escrow = serializers.IntegerField()
+    paid_to_providers = serializers.IntegerField()
+    returned = serializers.IntegerField(help_text="Unspent deferred parts returned on exit.")
+    balances = serializers.BooleanField(
+        help_text="funded = available + held_in_escrow + paid_to_providers"
+    )
+
+
 class ProgrammeMoneySerializer(serializers.Serializer):
     programme_id = serializers.IntegerField()
     currency = serializers.CharField()
@@ -361,6 +373,9 @@ class ProgrammeMoneySerializer(serializers.Serializer):
         help_text="funded + reversed = available + in_pots + held_in_escrow + paid_to_providers"
     )
     providers = ProviderMoneySerializer(many=True)
+    deferral = DeferralMoneySerializer(
+        allow_null=True, help_text="The programme's deferred-fee money, when it offers deferral."
+    )
 
 
 class ProgrammeBalanceApi(APIView):

@@ -26,6 +26,7 @@ class LedgerAccount(models.Model):
         DEFERRAL_RECEIVABLE = "deferral_receivable", "Deferred fee owed by a learner"
         REPAYMENT_OWED = "repayment_owed", "Repayments due, awaiting collection"
         DEFERRAL_OBLIGATIONS = "deferral_obligations", "Learners' deferred-fee obligations"
+        DEFERRAL_HOLD = "deferral_hold", "Escrow hold of a deferred fee"
 
     key = models.CharField(max_length=120, unique=True, help_text="e.g. pot:42, programme:3:budget")
     kind = models.CharField(max_length=32, choices=Kind.choices)
