@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from core.errors import Forbidden
+from core.errors import DomainError, Forbidden
 from courses.models import Cohort
 from enrolments.errors import AttendanceMissing, InvalidTransition, StartNotConfirmed
 from enrolments.models import Enrolment, MilestonePayment, Refund
@@ -269,15 +269,13 @@ def test_not_enough_wallet_funds_says_what_is_missing_and_changes_nothing() -> N
     world.cohort.refresh_from_db()
     assert world.cohort.seats_taken == 0
     assert _pot_balance(enrolment.learner) == 400_000
-    # A deferred part covers the gap (the repayment agreement comes with the repayments work).
-    enrolment = enrolment_accept(
-        actor=enrolment.learner, enrolment=enrolment, deferred_part=100_000
-    )
-    assert (enrolment.wallet_part, enrolment.deferred_part, enrolment.co_payment) == (
-        400_000,
-        100_000,
-        0,
-    )
+    # Deferring the gap needs a signed repayment agreement (tests/payments): without one,
+    # nothing is deferred and nothing changes.
+    with pytest.raises(DomainError) as deferral:
+        enrolment_accept(actor=enrolment.learner, enrolment=enrolment, deferred_part=100_000)
+    assert deferral.value.code == "agreement_not_signed"
+    enrolment.refresh_from_db()
+    assert (enrolment.status, enrolment.deferred_part) == ("offered", 0)
 
 
 def test_co_payment_follows_the_programme_rule() -> None:
