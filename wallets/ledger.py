@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
+
+from core.money import CURRENCIES, MAX_AMOUNT, is_supported_currency
 
 from wallets.errors import (
     CurrencyMismatch,
@@ -30,8 +31,6 @@ from wallets.errors import (
 )
 from wallets.models import LedgerAccount, LedgerTransaction
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-MAX_AMOUNT = 10**15  # minor units; far beyond any real budget, far inside bigint
 _POST_SQL = "SELECT transaction_id, replayed FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
@@ -61,6 +60,15 @@ def check_amount(amount: Any) -> int:
     return amount
 
 
+def check_currency(currency: object) -> str:
+    """A supported currency (core.money.CURRENCIES), or CurrencyMismatch."""
+    if not is_supported_currency(currency):
+        raise CurrencyMismatch(
+            f"Unsupported currency: use one of {', '.join(CURRENCIES)}.", currency=str(currency)
+        )
+    return str(currency)
+
+
 def ledger_post(
     *,
     kind: str,
@@ -76,10 +84,7 @@ def ledger_post(
     Runs inside the caller's transaction (or its own). Raises InsufficientFunds when a
     protected account would go below zero, and nothing is posted.
     """
-    if not _CURRENCY.match(currency or ""):
-        raise CurrencyMismatch(
-            "The currency must be an ISO 4217 code such as GBP.", currency=currency
-        )
+    check_currency(currency)
     if kind not in LedgerTransaction.Kind.values:
         raise InvalidPosting("Unknown transaction kind.", kind=kind)
     resolved = [(_account_id(account), check_amount(amount)) for account, amount in lines]
@@ -153,10 +158,7 @@ def ledger_error_from_database(exc: DatabaseError) -> Exception:
 def account_create(
     *, key: str, kind: str, name: str, currency: str, allow_negative: bool = False
 ) -> LedgerAccount:
-    if not _CURRENCY.match(currency or ""):
-        raise CurrencyMismatch(
-            "The currency must be an ISO 4217 code such as GBP.", currency=currency
-        )
+    check_currency(currency)
     return LedgerAccount.objects.create(
         key=key, kind=kind, name=name[:200], currency=currency, allow_negative=allow_negative
     )

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.fields import AmountField
 from core.idempotency import idempotent
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
 from courses.selectors import cohort_get_open
@@ -81,7 +82,7 @@ class EnrolmentAcceptApi(APIView):
     throttle_scope = "money"
 
     class EnrolmentAcceptInputSerializer(serializers.Serializer):
-        deferred_part = serializers.IntegerField(
+        deferred_part = AmountField(
             min_value=0, default=0, help_text="Part of the price to defer (repayment agreement)."
         )
 
