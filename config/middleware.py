@@ -1,4 +1,5 @@
-"""Request ids, and the project's error body on django-allauth headless error responses."""
+"""Request ids; the project's error body on allauth headless errors and on every error under
+/api/; a depth limit on JSON bodies."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from config.logging import request_id_var
+from core.errors import error_body, error_body_for_status
+from core.input_guard import MAX_JSON_DEPTH, json_too_deep
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -92,3 +97,67 @@ def _default_detail(status_code: int) -> str:
         409: "Conflict.",
         429: "Too many attempts; try again later.",
     }.get(status_code, "Invalid request.")
+
+
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ApiGuardMiddleware:
+    """Two guards for every settings module, DEBUG included:
+
+    - A body nested deeper than `core.input_guard.MAX_JSON_DEPTH` is refused with 400
+      `parse_error` before any view parses it (Python's json would raise RecursionError: a
+      500), on the API and on allauth's endpoints, which parse every body as JSON.
+      Multipart uploads are left to their parser.
+    - Under /api/, an error response that is not JSON (Django's debug pages for 404, 400
+      and 500 when DEBUG is on) becomes the JSON error body with the same status. The
+      response is changed in place, so Django's record that it logged a crash (with its
+      traceback, once) still holds and nothing is logged twice.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in _BODY_METHODS and not request.content_type.startswith("multipart/"):
+            refusal = _refuse_body(request)
+            if refusal is not None:
+                return refusal
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+            and not getattr(response, "streaming", False)
+        ):
+            response.content = json.dumps(
+                error_body_for_status(request, response.status_code)
+            ).encode()
+            response["Content-Type"] = "application/json"
+        return response
+
+
+def _refuse_body(request: HttpRequest) -> JsonResponse | None:
+    """The error response for a body that must not reach a parser, else None."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return JsonResponse(
+            error_body(
+                f"The request body is larger than {limit} bytes.",
+                "payload_too_large",
+                {"max_bytes": limit},
+            ),
+            status=413,
+        )
+    if json_too_deep(body):
+        return JsonResponse(
+            error_body(
+                f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
+                "parse_error",
+                {"max_depth": MAX_JSON_DEPTH},
+            ),
+            status=400,
+        )
+    return None

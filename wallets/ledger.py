@@ -18,7 +18,6 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 
 from core.money import CURRENCIES, MAX_AMOUNT, is_supported_currency
-
 from wallets.errors import (
     CurrencyMismatch,
     IdempotencyConflict,
