@@ -119,7 +119,8 @@ class ApiGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in _BODY_METHODS and not request.content_type.startswith("multipart/"):
+        multipart = (request.content_type or "").startswith("multipart/")
+        if request.method in _BODY_METHODS and not multipart:
             refusal = _refuse_body(request)
             if refusal is not None:
                 return refusal
