@@ -122,7 +122,10 @@ def ledger_post(
                 cursor.execute(_POST_SQL, arguments)
                 row = cursor.fetchone()
     except DatabaseError as exc:
-        raise ledger_error_from_database(exc) from exc
+        error = ledger_error_from_database(exc)
+        if error is exc:
+            raise  # not a refusal of the ledger's: keep the driver's error (and SQLSTATE) as cause
+        raise error from exc
     assert row is not None
     return Posting(transaction_id=row[0], replayed=row[1])
 
@@ -197,5 +200,17 @@ def transaction_reverse(
             idempotency_key=idempotency_key,
             reverses_id=transaction_id,
         )
-    except DatabaseError as exc:  # the OneToOne on `reverses` caught a concurrent reversal
-        raise AlreadyReversed(transaction_id=transaction_id) from exc
+    except DatabaseError as exc:
+        if _violates_one_reversal(exc):  # a concurrent reversal committed first
+            raise AlreadyReversed(transaction_id=transaction_id) from exc
+        raise  # anything else (a lock timeout, a lost connection) is itself
+
+
+def _violates_one_reversal(exc: DatabaseError) -> bool:
+    """Whether `exc` is the unique constraint on `reverses` (a transaction is reversed once)."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) != "23505":  # unique_violation
+        return False
+    diag = getattr(cause, "diag", None)
+    column = LedgerTransaction._meta.get_field("reverses").column
+    return column in (getattr(diag, "constraint_name", None) or "")
