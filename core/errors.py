@@ -95,7 +95,9 @@ RETRY_AFTER_SECONDS = 2
 
 def unavailable_body() -> dict[str, Any]:
     return error_body(
-        "The service is busy; nothing was changed. Try again shortly.",
+        # A lost connection may end a request whose transaction committed: say what holds.
+        "The service is busy or was interrupted. Try again shortly: with the same "
+        "Idempotency-Key, a retry never repeats a money movement.",
         "service_unavailable",
         {"retry_after_seconds": RETRY_AFTER_SECONDS},
     )

@@ -149,11 +149,17 @@ class EnrolmentWithdrawApi(APIView):
 
 
 class EnrolmentConfirmStartApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
     @extend_schema(
         operation_id="enrolment_confirm_start",
         request=None,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Confirm that your course started (with the provider's record, pays the start)",
     )
+    @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
         enrolment = enrolment_get_for_learner(user=request.user, enrolment_id=enrolment_id)
         return enrolment_response(
