@@ -8,8 +8,10 @@ JSON). `Decimal` is used only for rates, and money × rate is rounded only in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,13 @@ def is_supported_currency(code: object) -> bool:
     return isinstance(code, str) and code in CURRENCIES
 
 
-def round_money_down(amount: int, rate: Decimal) -> int:
-    """THE rounding point for money × rate: whole minor units, rounded down (never overpays)."""
-    return int((Decimal(amount) * rate).to_integral_value(rounding=ROUND_FLOOR))
+def round_money_down(amount: int, rate: Decimal | Fraction) -> int:
+    """THE rounding point for money × rate: whole minor units, rounded down (never overpays).
+
+    Exact: the product is computed as a fraction (a `Decimal` rate converts exactly), so
+    nothing is rounded before this point, and 1/3 of 100 pence is 33, not 33.000…1 → 33.
+    """
+    return math.floor(Fraction(amount) * Fraction(rate))
 
 
 def format_money(amount: int, currency: str) -> str:

@@ -13,6 +13,8 @@ from courses.errors import CapacityBelowSeatsTaken, CohortNotEditable, InvalidCo
 from courses.models import Cohort, Course
 from courses.signals import cohort_seats_freed
 from providers.models import Provider
+from providers.selectors import check_provider_member
+from providers.services import require_provider_approved
 from users.models import User
 
 COURSE_FIELDS = {
@@ -33,23 +35,41 @@ COURSE_FIELDS = {
 COHORT_FIELDS = {"start_date", "end_date", "application_deadline", "capacity", "online", "location"}
 
 
+def _check_may_edit(provider: Provider, *, publishing: bool) -> None:
+    """Suspended and delisted providers are frozen; a provider awaiting approval may prepare
+    drafts and cohorts, but publishes nothing until it is approved."""
+    if provider.status == Provider.Status.PENDING and not publishing:
+        return
+    require_provider_approved(provider)
+
+
 def course_create(*, actor: User, provider: Provider, **fields: Any) -> Course:
+    check_provider_member(user=actor, provider_id=provider.pk)
     unknown = set(fields) - COURSE_FIELDS
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    _check_may_edit(provider, publishing=fields.get("status") == Course.Status.PUBLISHED)
     fields["skills"] = check_skills(fields.get("skills", []))
     with transaction.atomic():
         return Course.objects.create(provider=provider, **fields)
 
 
 def course_update(*, actor: User, course: Course, **fields: Any) -> Course:
+    """Change a course; `status` publishes, archives or returns it to draft. Changing the
+    price never changes an outstanding offer (offers fix their price)."""
+    check_provider_member(user=actor, provider_id=course.provider_id)
     unknown = set(fields) - COURSE_FIELDS
     if unknown:
         raise InvalidInput(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
     if "skills" in fields:
         fields["skills"] = check_skills(fields["skills"])
     with transaction.atomic():
-        locked = Course.objects.select_for_update().get(pk=course.pk)
+        locked = Course.objects.select_for_update().select_related("provider").get(pk=course.pk)
+        _check_may_edit(
+            locked.provider,
+            publishing=locked.status == Course.Status.PUBLISHED
+            or fields.get("status") == Course.Status.PUBLISHED,
+        )
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save()
@@ -74,6 +94,8 @@ def _check_place(online: bool, location: str) -> None:
 
 
 def cohort_create(*, actor: User, course: Course, **fields: Any) -> Cohort:
+    check_provider_member(user=actor, provider_id=course.provider_id)
+    _check_may_edit(course.provider, publishing=course.status == Course.Status.PUBLISHED)
     unknown = set(fields) - COHORT_FIELDS
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -85,6 +107,10 @@ def cohort_create(*, actor: User, course: Course, **fields: Any) -> Cohort:
 
 def cohort_update(*, actor: User, cohort: Cohort, **fields: Any) -> Cohort:
     """Change dates, place or capacity. Capacity can go up freely; never below seats taken."""
+    check_provider_member(user=actor, provider_id=cohort.course.provider_id)
+    _check_may_edit(
+        cohort.course.provider, publishing=cohort.course.status == Course.Status.PUBLISHED
+    )
     unknown = set(fields) - COHORT_FIELDS
     if unknown:
         raise InvalidInput(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")

@@ -38,3 +38,19 @@ class InvalidSplit(InvalidInput):
 class ClawbackFailed(DomainError):
     code = "clawback_failed"
     default_detail = "The provider's account no longer holds the milestone payments to return."
+
+
+class ProviderMemberCannotEnrol(DomainError):
+    code = "provider_member_cannot_enrol"
+    default_detail = (
+        "People of a provider cannot apply to or enrol on that provider's cohorts: nobody is "
+        "paid from their own enrolment."
+    )
+
+
+class ProviderStillApproved(DomainError):
+    code = "provider_still_approved"
+    default_detail = (
+        "A funder cancels an enrolment only while its provider is suspended or delisted; "
+        "otherwise the learner withdraws or the provider cancels the cohort."
+    )

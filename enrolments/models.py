@@ -48,7 +48,9 @@ class Enrolment(models.Model):
         blank=True, help_text="The learner's short statement when applying."
     )
     waitlisted_at = models.DateTimeField(null=True, blank=True)
-    # The price split, fixed at acceptance (minor units).
+    offered_at = models.DateTimeField(null=True, blank=True)
+    # The price and co-payment are fixed by the offer; the split between wallet part and
+    # deferred part at acceptance (minor units).
     price = models.BigIntegerField(default=0)
     currency = models.CharField(max_length=3, default="GBP")
     wallet_part = models.BigIntegerField(default=0)
@@ -75,7 +77,11 @@ class Enrolment(models.Model):
     # Evidence
     provider_recorded_start_at = models.DateTimeField(null=True, blank=True)
     learner_confirmed_start_at = models.DateTimeField(null=True, blank=True)
-    attendance_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    attendance_present = models.PositiveIntegerField(null=True, blank=True)
+    attendance_planned = models.PositiveIntegerField(null=True, blank=True)
+    attendance_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For display only (rounded down); money uses the counts."
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_evidence = models.TextField(blank=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from core.errors import NotFound
-from enrolments.models import Enrolment
+from core.errors import Forbidden, NotFound
+from enrolments.models import Enrolment, HoldDraw
 from providers.models import ProviderMembership
 from wallets.models import FunderMembership
 from wallets.selectors import check_funder_officer
@@ -43,9 +43,12 @@ def enrolment_get_for_provider_member(*, user: Any, enrolment_id: int) -> Enrolm
 
 
 def enrolments_for_funder_member(*, user: Any) -> QuerySet[Enrolment]:
-    """Enrolments funded by a programme of one of the user's funders."""
+    """Enrolments that money of one of the user's funders pays for: the programme whose rules
+    apply, or any programme whose pot the hold drew from (two funders can share one)."""
+    funders = FunderMembership.objects.filter(user=user).values("funder_id")
+    drawn = HoldDraw.objects.filter(enrolment=OuterRef("pk"), pot__programme__funder__in=funders)
     return Enrolment.objects.filter(
-        programme__funder__in=FunderMembership.objects.filter(user=user).values("funder_id")
+        Q(programme__funder__in=funders) | Exists(drawn)
     ).select_related(*_ENROLMENT_RELATED)
 
 
@@ -56,6 +59,8 @@ def enrolment_get_for_funder_member(
     if enrolment is None:
         raise NotFound("Enrolment not found.")
     if officer:
-        assert enrolment.programme is not None
+        # Officers of the funder whose programme set the rules decide; co-funders only see.
+        if enrolment.programme is None:
+            raise Forbidden("No funder's programme sets the rules of this enrolment.")
         check_funder_officer(user=user, funder_id=enrolment.programme.funder_id)
     return enrolment

@@ -112,4 +112,9 @@ urlpatterns = [
         funder.FunderVerifyOutcomeApi.as_view(),
         name="funder-enrolment-verify",
     ),
+    path(
+        "funder/enrolments/<int:enrolment_id>/cancel",
+        funder.FunderCancelEnrolmentApi.as_view(),
+        name="funder-enrolment-cancel",
+    ),
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from providers.errors import ProviderAdminRequired
 from providers.models import Provider, ProviderInvitation, ProviderMembership
 from users.memberships import RoleGrant
@@ -55,3 +55,21 @@ def membership_get_for_admin(
     if membership is None:
         raise NotFound("Team member not found.")
     return membership
+
+
+def check_provider_member(*, user: Any, provider_id: int, admin: bool = False) -> None:
+    """Defence in depth for services: the actor is one of the provider's people (an admin
+    when `admin`). Views have already answered 404 outside the caller's memberships."""
+    roles = set(
+        ProviderMembership.objects.filter(user=user, provider_id=provider_id).values_list(
+            "role", flat=True
+        )
+    )
+    if not roles:
+        raise Forbidden("Only the provider's own people can do this.")
+    if admin and ProviderMembership.Role.ADMIN not in roles:
+        raise ProviderAdminRequired()
+
+
+def is_provider_member(*, user: Any, provider_id: int) -> bool:
+    return ProviderMembership.objects.filter(user=user, provider_id=provider_id).exists()

@@ -17,9 +17,12 @@ from providers.errors import (
     InvitationForSomeoneElse,
     InvitationNotFound,
     LastAdmin,
+    ProviderNotActive,
     UkprnTaken,
 )
 from providers.models import Provider, ProviderInvitation, ProviderMembership, ProviderStatusChange
+from providers.selectors import check_provider_member
+from providers.signals import provider_status_changed
 from users.models import User
 
 PROFILE_FIELDS = {
@@ -44,6 +47,16 @@ ALLOWED_STATUS_CHANGES = {
 }
 
 
+def require_provider_approved(provider: Provider) -> None:
+    """A provider that is not approved is frozen: nothing it does is paid, published or sent."""
+    if provider.status != Provider.Status.APPROVED:
+        raise ProviderNotActive(
+            f"{provider.display_name} is {provider.get_status_display().lower()}; "
+            "this cannot go ahead until the platform approves it.",
+            provider_status=provider.status,
+        )
+
+
 def provider_register(*, actor: User, ukprn: str, legal_name: str, **profile: Any) -> Provider:
     """A user registers a provider; it waits for platform approval and they become its admin."""
     unknown = set(profile) - PROFILE_FIELDS
@@ -61,6 +74,8 @@ def provider_register(*, actor: User, ukprn: str, legal_name: str, **profile: An
 
 
 def provider_update(*, actor: User, provider: Provider, **fields: Any) -> Provider:
+    """An admin changes the provider's profile (allowed while suspended: it moves no money)."""
+    check_provider_member(user=actor, provider_id=provider.pk, admin=True)
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise InvalidInput(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -83,8 +98,9 @@ def provider_set_status(*, actor: User, provider: Provider, status: str, reason:
         )
     with transaction.atomic():
         locked = Provider.objects.select_for_update().get(pk=provider.pk)
-        if status not in ALLOWED_STATUS_CHANGES[Provider.Status(locked.status)]:
-            raise InvalidStatusChange(from_status=locked.status, to_status=status)
+        before = locked.status
+        if status not in ALLOWED_STATUS_CHANGES[Provider.Status(before)]:
+            raise InvalidStatusChange(from_status=before, to_status=status)
         ProviderStatusChange.objects.create(
             provider=locked,
             from_status=locked.status,
@@ -98,13 +114,23 @@ def provider_set_status(*, actor: User, provider: Provider, status: str, reason:
             timezone.now(),
         )
         locked.save(update_fields=["status", "status_reason", "status_changed_at"])
+        # Apps to the right react (enrolments tells the provider's learners); inside the
+        # transaction, so their records commit with the decision.
+        provider_status_changed.send(
+            sender=Provider, provider=locked, from_status=before, actor=actor, reason=reason.strip()
+        )
     return locked
 
 
 def provider_invite(
     *, actor: User, provider: Provider, email: str, role: str
 ) -> ProviderInvitation:
-    """An admin invites someone by email; the email goes out after commit."""
+    """An admin invites someone by email; the email goes out after commit.
+
+    A provider that is not approved (pending, suspended, delisted) sends no invitations.
+    """
+    check_provider_member(user=actor, provider_id=provider.pk, admin=True)
+    require_provider_approved(provider)
     email = email.strip().lower()
     if role not in ProviderMembership.Role.values:
         raise InvalidInput(
@@ -155,6 +181,7 @@ def invitation_accept(*, actor: User, token: str) -> ProviderMembership:
 
 def membership_remove(*, actor: User, membership: ProviderMembership) -> None:
     """An admin removes someone from the team; the last admin stays."""
+    check_provider_member(user=actor, provider_id=membership.provider_id, admin=True)
     with transaction.atomic():
         admins = list(
             ProviderMembership.objects.select_for_update()

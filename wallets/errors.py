@@ -103,3 +103,15 @@ class BulkGrantHasErrors(DomainError):
 class ProviderNotApproved(DomainError):
     code = "provider_not_approved"
     default_detail = "Only providers approved on the platform can be approved for a programme."
+
+
+class GrantToInsider(DomainError):
+    code = "grant_to_insider"
+    default_detail = (
+        "Nobody grants to themselves, to a member of the same funder or to platform staff."
+    )
+
+
+class OwnApplication(DomainError):
+    code = "own_application"
+    default_detail = "Nobody decides their own funding application; a colleague must."

@@ -137,17 +137,18 @@ def ledger_error_from_database(exc: DatabaseError) -> Exception:
     diag = getattr(cause, "diag", None)
     message = getattr(diag, "message_primary", None) or str(exc)
     detail = getattr(diag, "message_detail", None) or ""
+    # Error bodies carry nothing internal: no ledger account or transaction ids.
     if sqlstate == "SW001" or (sqlstate == "23514" and "balance_not_negative" in str(exc)):
-        account_id, _, shortfall = detail.partition(":")
-        if shortfall:
-            return InsufficientFunds(account_id=int(account_id), shortfall=int(shortfall))
+        _, _, shortfall = detail.partition(":")
+        if shortfall.isdigit():
+            return InsufficientFunds(shortfall=int(shortfall))
         return InsufficientFunds()
     if sqlstate == "SW002":
         return CurrencyMismatch(message)
     if sqlstate == "SW003":
         return UnbalancedTransaction(message)
     if sqlstate == "SW004":
-        return IdempotencyConflict(transaction_id=int(detail) if detail.isdigit() else None)
+        return IdempotencyConflict()
     if sqlstate == "SW005":
         return LedgerImmutable(message)
     if sqlstate in {"SW006", "23503"}:

@@ -26,9 +26,7 @@ from enrolments.selectors import (
     enrolment_get_for_funder_member,
     enrolments_for_funder_member,
 )
-from enrolments.services import (
-    outcome_verify,
-)
+from enrolments.services import enrolment_cancel_by_funder, outcome_verify
 from users.permissions import HasRoleMFA
 
 # --- Funder ------------------------------------------------------------------------------------
@@ -106,5 +104,43 @@ class FunderVerifyOutcomeApi(APIView):
         return enrolment_response(
             outcome_verify(
                 actor=acting_user(request), enrolment=enrolment, **serializer.validated_data
+            )
+        )
+
+
+class FunderCancelEnrolmentApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
+    class FunderCancelInputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        operation_id="funder_enrolment_cancel",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=FunderCancelInputSerializer,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Cancel an enrolment of a suspended or delisted provider (officers)",
+        description=(
+            "While a provider is frozen its milestones are not paid and the money stays held. "
+            "The funder may wait for a reinstatement, or cancel: what the hold still holds "
+            "returns to the learner's pots (or the programme, for expired pots) and the seat is "
+            "freed. Milestones paid before the suspension stay paid. Refused with "
+            "`provider_still_approved` while the provider is approved."
+        ),
+    )
+    @idempotent
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = enrolment_get_for_funder_member(
+            user=request.user, enrolment_id=enrolment_id, officer=True
+        )
+        serializer = self.FunderCancelInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return enrolment_response(
+            enrolment_cancel_by_funder(
+                actor=acting_user(request),
+                enrolment=enrolment,
+                reason=serializer.validated_data["reason"],
             )
         )

@@ -12,23 +12,36 @@ from django.utils import timezone
 
 from core.errors import InvalidInput
 from courses.models import Cohort, Course
-from enrolments.errors import AlreadyEnrolled, CohortClosed, InvalidTransition
+from enrolments.errors import (
+    AlreadyEnrolled,
+    CohortClosed,
+    InvalidTransition,
+    ProviderStillApproved,
+)
 from enrolments.models import Enrolment, EnrolmentEvent, ProblemReport, Refund
 from enrolments.services.milestones import close_hold
 from enrolments.services.money import (
     DEFAULT_SCHEDULE,
     claw_back_milestones,
+    funding_programme,
     hold_funds,
-    price_split,
+    offer_terms,
+    wallet_part_of,
 )
 from enrolments.services.transitions import (
     S,
+    lock_cohort,
     lock_enrolment,
     record_event,
+    require_funder_officer,
     require_learner,
+    require_not_provider_member,
     require_provider_active,
+    require_provider_member,
     require_status,
 )
+from providers.models import Provider
+from providers.selectors import check_provider_member
 from users.models import User
 from wallets.models import FundingProgramme
 from wallets.services.pots import wallet_get_or_create
@@ -38,9 +51,7 @@ from wallets.services.pots import wallet_get_or_create
 
 def enrolment_apply(*, actor: User, cohort: Cohort, statement: str = "") -> Enrolment:
     with transaction.atomic():
-        locked = (
-            Cohort.objects.select_for_update().select_related("course__provider").get(pk=cohort.pk)
-        )
+        locked = lock_cohort(cohort.pk)
         course = locked.course
         if (
             locked.status not in (Cohort.Status.OPEN, Cohort.Status.FULL)
@@ -49,6 +60,7 @@ def enrolment_apply(*, actor: User, cohort: Cohort, statement: str = "") -> Enro
         ):
             raise CohortClosed(cohort_id=locked.pk, status=locked.status)
         require_provider_active(course)
+        require_not_provider_member(course, actor)
         try:
             with transaction.atomic():
                 enrolment = Enrolment.objects.create(
@@ -63,29 +75,47 @@ def enrolment_apply(*, actor: User, cohort: Cohort, statement: str = "") -> Enro
     return enrolment
 
 
+def _fix_offer_terms(enrolment: Enrolment) -> None:
+    """An offer fixes the price and co-payment the learner sees and acceptance charges."""
+    course = enrolment.cohort.course
+    terms = offer_terms(wallet=wallet_get_or_create(learner=enrolment.learner), course=course)
+    enrolment.price, enrolment.currency = terms.price, terms.currency
+    enrolment.co_payment, enrolment.deferred_part = terms.co_payment, 0
+    enrolment.wallet_part = terms.price - terms.co_payment
+    enrolment.offered_at = timezone.now()
+
+
 def enrolment_offer(*, actor: User, enrolment: Enrolment) -> Enrolment:
+    """The provider offers a place; the offer fixes the price and the co-payment."""
     with transaction.atomic():
         locked = lock_enrolment(enrolment)
+        require_provider_member(locked, actor)
         require_status(locked, S.APPLIED)
         require_provider_active(locked.cohort.course)
+        require_not_provider_member(locked.cohort.course, locked.learner)
         locked.status = S.OFFERED
-        locked.save(update_fields=["status", "updated_at"])
-        record_event(locked, actor, "offer", S.APPLIED)
+        _fix_offer_terms(locked)
+        locked.save()
+        record_event(locked, actor, "offer", S.APPLIED, amount=locked.price)
     return locked
 
 
 def enrolment_decline(*, actor: User, enrolment: Enrolment, reason: str = "") -> Enrolment:
-    """The provider declines an application, or the learner declines an offer or waitlist place."""
+    """The provider declines an application, or the learner declines an offer or waitlist
+    place. A declined offer frees its seat for the waiting list."""
     with transaction.atomic():
         locked = lock_enrolment(enrolment)
         if actor.pk == locked.learner_id:
             require_status(locked, S.OFFERED, S.WAITLISTED)
         else:
+            require_provider_member(locked, actor)
             require_status(locked, S.APPLIED)
         before = locked.status
         locked.status = S.DECLINED
         locked.save(update_fields=["status", "updated_at"])
         record_event(locked, actor, "decline", before, reason)
+        if before == S.OFFERED:
+            cohort_offer_waitlisted(locked.cohort)
     return locked
 
 
@@ -95,7 +125,13 @@ def offer_freed_seats(sender: object, *, cohort: Cohort, **kwargs: object) -> No
 
 
 def cohort_offer_waitlisted(cohort: Cohort) -> None:
-    """Offer freed seats to the waiting list, first come first served. Caller locks the cohort."""
+    """Offer freed seats to the waiting list, first come first served. Caller locks the cohort.
+
+    A waitlisted learner keeps the price and co-payment of the offer they accepted.
+    """
+    cohort.refresh_from_db(fields=["capacity", "seats_taken", "status"])
+    if cohort.status not in (Cohort.Status.OPEN, Cohort.Status.FULL):
+        return
     free = (
         cohort.capacity
         - cohort.seats_taken
@@ -121,21 +157,19 @@ def enrolment_accept(
 ) -> Enrolment:
     """The learner accepts an offer: takes a seat and moves the wallet part into escrow.
 
-    Locks the cohort row (seats are never oversold), then the enrolment, then ledger
-    accounts. A full cohort puts the learner on the waiting list instead. If the wallet
-    cannot cover its part, the learner is told how much is missing and nothing changes.
+    Charges exactly the price and co-payment the offer fixed. Locks the cohort row (seats are
+    never oversold), then the enrolment, then ledger accounts. A full cohort puts the
+    learner on the waiting list instead. If the wallet cannot cover its part, the learner is
+    told how much is missing and nothing changes.
     """
     with transaction.atomic():
-        cohort = (
-            Cohort.objects.select_for_update()
-            .select_related("course__provider")
-            .get(pk=enrolment.cohort_id)
-        )
         locked = lock_enrolment(enrolment)
+        cohort = locked.cohort
         require_learner(locked, actor)
         require_status(locked, S.OFFERED)
         course = cohort.course
         require_provider_active(course)
+        require_not_provider_member(course, actor)
         if cohort.seats_taken >= cohort.capacity:
             locked.status, locked.waitlisted_at = S.WAITLISTED, timezone.now()
             locked.save(update_fields=["status", "waitlisted_at", "updated_at"])
@@ -144,20 +178,14 @@ def enrolment_accept(
             )
             return locked
         wallet = wallet_get_or_create(learner=actor)
-        split = price_split(wallet=wallet, course=course, deferred_part=deferred_part)
-        schedule = milestone_schedule(split.programme)
-        locked.price, locked.wallet_part, locked.co_payment, locked.deferred_part = (
-            split.price,
-            split.wallet_part,
-            split.co_payment,
-            split.deferred_part,
-        )
-        locked.programme = split.programme
+        locked.wallet_part = wallet_part_of(locked, deferred_part)
+        locked.deferred_part = deferred_part
+        locked.programme = funding_programme(wallet=wallet, course=course)
         (
             locked.milestone_start_percent,
             locked.milestone_completion_percent,
             locked.milestone_outcome_percent,
-        ) = schedule
+        ) = milestone_schedule(locked.programme)
         hold_funds(
             actor=actor,
             enrolment=locked,
@@ -187,28 +215,81 @@ def milestone_schedule(programme: FundingProgramme | None) -> tuple[int, int, in
 
 # --- Leaving: withdrawal and cancellation ---------------------------------------------------
 
+HELD = (S.ACCEPTED, S.STARTED)  # states with a seat taken and money in escrow
+
+
+def _free_seat(cohort: Cohort) -> None:
+    Cohort.objects.filter(pk=cohort.pk).update(seats_taken=F("seats_taken") - 1)
+    cohort.refresh_from_db(fields=["seats_taken", "status"])
+    if cohort.status == Cohort.Status.FULL:
+        Cohort.objects.filter(pk=cohort.pk).update(status=Cohort.Status.OPEN)
+        cohort.status = Cohort.Status.OPEN
+
 
 def enrolment_withdraw(*, actor: User, enrolment: Enrolment, reason: str = "") -> Enrolment:
     """The learner withdraws: paid milestones stay with the provider; the rest returns."""
     with transaction.atomic():
-        cohort = Cohort.objects.select_for_update().get(pk=enrolment.cohort_id)
         locked = lock_enrolment(enrolment)
+        cohort = locked.cohort
         require_learner(locked, actor)
-        require_status(locked, S.APPLIED, S.OFFERED, S.WAITLISTED, S.ACCEPTED, S.STARTED)
+        require_status(locked, S.APPLIED, S.OFFERED, S.WAITLISTED, *HELD)
         before = locked.status
         locked.status = S.WITHDRAWN
         locked.save(update_fields=["status", "updated_at"])
         record_event(locked, actor, "withdraw", before, reason)
-        if before in (S.ACCEPTED, S.STARTED):
+        if before in HELD:
             close_hold(locked, actor, "Withdrawn: held funds not yet paid return to the learner.")
-            Cohort.objects.filter(pk=cohort.pk).update(seats_taken=F("seats_taken") - 1)
-            cohort.refresh_from_db(fields=["seats_taken", "status"])
-            if cohort.status == Cohort.Status.FULL:
-                Cohort.objects.filter(pk=cohort.pk).update(status=Cohort.Status.OPEN)
-                cohort.status = Cohort.Status.OPEN
-        if before in (S.ACCEPTED, S.STARTED, S.OFFERED):
+            _free_seat(cohort)
+        if before in (*HELD, S.OFFERED):
             cohort_offer_waitlisted(cohort)
     return locked
+
+
+def enrolment_cancel_by_funder(*, actor: User, enrolment: Enrolment, reason: str) -> Enrolment:
+    """While a provider is suspended or delisted, the funder may cancel an enrolment instead
+    of waiting: what the hold still holds returns to the learner's pots (or to the programme
+    for expired pots); milestones already paid stay paid; a co-payment is refunded."""
+    if not reason.strip():
+        raise InvalidInput("Say why the enrolment is cancelled.", fields={"reason": "Required."})
+    with transaction.atomic():
+        locked = lock_enrolment(enrolment)
+        require_funder_officer(locked, actor)
+        if locked.cohort.course.provider.status == Provider.Status.APPROVED:
+            raise ProviderStillApproved()
+        require_status(locked, *HELD, S.COMPLETED, S.OUTCOME_RECORDED)
+        before = locked.status
+        _cancel_one(locked, actor, "funder_cancelled", reason.strip(), claw_back=False)
+        if before in HELD:
+            _free_seat(locked.cohort)
+    return locked
+
+
+def _cancel_one(
+    enrolment: Enrolment, actor: User, action: str, reason: str, *, claw_back: bool
+) -> None:
+    """Cancel a locked enrolment and settle its money (the caller holds the cohort lock)."""
+    before = enrolment.status
+    enrolment.status = S.CANCELLED
+    # A cancelled enrolment leaves the funder's verification queue.
+    if enrolment.outcome_verification == Enrolment.Verification.PENDING:
+        enrolment.outcome_verification = ""
+    enrolment.save(update_fields=["status", "outcome_verification", "updated_at"])
+    record_event(enrolment, actor, action, before, reason)
+    if enrolment.hold_account_id and enrolment.hold_closed_at is None:
+        if claw_back:
+            claw_back_milestones(actor=actor, enrolment=enrolment)
+        close_hold(enrolment, actor, f"Cancelled: {reason}")
+    if enrolment.co_payment and before in PAID_STATES:
+        Refund.objects.create(
+            enrolment=enrolment,
+            amount=enrolment.co_payment,
+            currency=enrolment.currency,
+            reason="Co-payment refunded: the enrolment was cancelled.",
+        )
+
+
+# States in which the learner has paid (accepted the offer).
+PAID_STATES = (*HELD, S.COMPLETED, S.OUTCOME_RECORDED)
 
 
 def cohort_cancel(*, actor: User, cohort: Cohort, reason: str) -> Cohort:
@@ -219,32 +300,23 @@ def cohort_cancel(*, actor: User, cohort: Cohort, reason: str) -> Cohort:
             "Say why the cohort is cancelled; learners are told.", fields={"reason": "Required."}
         )
     with transaction.atomic():
-        locked_cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        locked_cohort = lock_cohort(cohort.pk)
+        check_provider_member(user=actor, provider_id=locked_cohort.course.provider_id)
         if locked_cohort.status in (Cohort.Status.CANCELLED, Cohort.Status.FINISHED):
             raise InvalidTransition(
                 "This cohort is already cancelled or finished.", status=locked_cohort.status
             )
+        # Everything not yet settled: finished enrolments whose hold is closed stay as they are.
         live = Enrolment.objects.filter(
             cohort=locked_cohort,
             status__in=[*Enrolment.ACTIVE, S.OUTCOME_RECORDED],
             hold_closed_at__isnull=True,
         )
-        for enrolment in live.order_by("pk"):
-            locked = lock_enrolment(enrolment)
-            before = locked.status
-            locked.status = S.CANCELLED
-            locked.save(update_fields=["status", "updated_at"])
-            record_event(locked, actor, "cohort_cancelled", before, reason.strip())
-            if locked.hold_account_id:
-                claw_back_milestones(actor=actor, enrolment=locked)
-                close_hold(locked, actor, f"Cohort cancelled: {reason.strip()}")
-            if locked.co_payment:
-                Refund.objects.create(
-                    enrolment=locked,
-                    amount=locked.co_payment,
-                    currency=locked.currency,
-                    reason="Co-payment refunded: the cohort was cancelled.",
-                )
+        # Enrolment rows in id order, after the cohort row: the documented lock order.
+        for locked in (
+            live.select_for_update(of=("self",)).select_related("cohort__course").order_by("pk")
+        ):
+            _cancel_one(locked, actor, "cohort_cancelled", reason.strip(), claw_back=True)
         locked_cohort.status, locked_cohort.seats_taken = Cohort.Status.CANCELLED, 0
         locked_cohort.save(update_fields=["status", "seats_taken"])
     return locked_cohort

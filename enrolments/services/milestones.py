@@ -1,6 +1,10 @@
 """Milestones on evidence: start (provider records, learner confirms), attendance,
 completion (attendance rule), outcome (sampled ones verified by the funder), and closing
 the hold when an enrolment is finished.
+
+Every service here locks the cohort, then the enrolment (`lock_enrolment`), checks who is
+acting and that the provider is approved: a suspended provider's milestones are neither
+recorded nor paid, by anyone's action, until it is reinstated; the money stays held.
 """
 
 from __future__ import annotations
@@ -12,11 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
-from core.money import round_money_down
 from enrolments.errors import AttendanceMissing, InvalidTransition, StartNotConfirmed
 from enrolments.models import AttendanceRecord, Enrolment
 from enrolments.services.money import (
-    attendance_factor,
+    completion_amount,
     milestone_share,
     release_milestone,
     return_hold,
@@ -26,7 +29,10 @@ from enrolments.services.transitions import (
     S,
     lock_enrolment,
     record_event,
+    require_funder_officer,
     require_learner,
+    require_provider_active,
+    require_provider_member,
     require_status,
 )
 from users.models import User
@@ -60,9 +66,16 @@ def _pay_start_if_evidenced(enrolment: Enrolment, actor: User | None) -> None:
     )
 
 
+def _lock_for_provider(enrolment: Enrolment, actor: User) -> Enrolment:
+    locked = lock_enrolment(enrolment)
+    require_provider_member(locked, actor)
+    require_provider_active(locked.cohort.course)
+    return locked
+
+
 def enrolment_record_start(*, actor: User, enrolment: Enrolment) -> Enrolment:
     with transaction.atomic():
-        locked = lock_enrolment(enrolment)
+        locked = _lock_for_provider(enrolment, actor)
         require_status(locked, S.ACCEPTED, S.STARTED)
         before = locked.status
         locked.status, locked.provider_recorded_start_at = S.STARTED, timezone.now()
@@ -89,6 +102,7 @@ def enrolment_confirm_start(*, actor: User, enrolment: Enrolment) -> Enrolment:
     with transaction.atomic():
         locked = lock_enrolment(enrolment)
         require_learner(locked, actor)
+        require_provider_active(locked.cohort.course)
         require_status(locked, S.ACCEPTED, S.STARTED)
         if locked.learner_confirmed_start_at is None or (
             locked.provider_recorded_start_at
@@ -109,7 +123,7 @@ def attendance_record(
     if not sessions:
         raise InvalidInput("Send at least one session.", fields={"sessions": "Required."})
     with transaction.atomic():
-        locked = lock_enrolment(enrolment)
+        locked = _lock_for_provider(enrolment, actor)
         require_status(locked, S.STARTED)
         for day, present in sessions:
             AttendanceRecord.objects.update_or_create(
@@ -118,14 +132,23 @@ def attendance_record(
                 defaults={"present": present, "recorded_by": actor},
             )
         records = list(locked.attendance.values_list("present", flat=True))
-        locked.attendance_percent = round(100 * sum(records) / len(records))
-        locked.save(update_fields=["attendance_percent", "updated_at"])
+        locked.attendance_present, locked.attendance_planned = sum(records), len(records)
+        locked.attendance_percent = 100 * locked.attendance_present // locked.attendance_planned
+        locked.save(
+            update_fields=[
+                "attendance_present",
+                "attendance_planned",
+                "attendance_percent",
+                "updated_at",
+            ]
+        )
         record_event(
             locked,
             actor,
             "attendance",
             locked.status,
-            f"{len(sessions)} sessions; {locked.attendance_percent}% overall",
+            f"{len(sessions)} sessions; present at {locked.attendance_present} of "
+            f"{locked.attendance_planned}",
         )
     return locked
 
@@ -133,21 +156,28 @@ def attendance_record(
 def enrolment_complete(*, actor: User, enrolment: Enrolment) -> Enrolment:
     """The provider records completion; the attendance rule scales the completion payment."""
     with transaction.atomic():
-        locked = lock_enrolment(enrolment)
+        locked = _lock_for_provider(enrolment, actor)
         require_status(locked, S.STARTED)
         if locked.learner_confirmed_start_at is None:
             raise StartNotConfirmed()
-        if locked.attendance_percent is None:
+        if not locked.attendance_planned:
             raise AttendanceMissing()
         locked.status, locked.completed_at = S.COMPLETED, timezone.now()
         locked.save(update_fields=["status", "completed_at", "updated_at"])
-        share = milestone_share(locked, "completion")
-        amount = round_money_down(
-            share, attendance_factor(locked.programme, locked.attendance_percent)
+        amount = completion_amount(
+            share=milestone_share(locked, "completion"),
+            programme=locked.programme,
+            present=locked.attendance_present or 0,
+            planned=locked.attendance_planned,
         )
         release_milestone(actor=actor, enrolment=locked, milestone="completion", amount=amount)
         record_event(
-            locked, actor, "complete", S.STARTED, f"Attendance {locked.attendance_percent}%", amount
+            locked,
+            actor,
+            "complete",
+            S.STARTED,
+            f"Attended {locked.attendance_present} of {locked.attendance_planned} sessions",
+            amount,
         )
     return locked
 
@@ -165,7 +195,7 @@ def enrolment_record_outcome(
             "Describe the evidence for this outcome.", fields={"evidence": "Required."}
         )
     with transaction.atomic():
-        locked = lock_enrolment(enrolment)
+        locked = _lock_for_provider(enrolment, actor)
         require_status(locked, S.COMPLETED)
         locked.status, locked.outcome, locked.outcome_evidence = (
             S.OUTCOME_RECORDED,
@@ -222,16 +252,24 @@ def close_hold(enrolment: Enrolment, actor: User | None, memo: str) -> None:
 def outcome_verify(
     *, actor: User, enrolment: Enrolment, verified: bool, reason: str = ""
 ) -> Enrolment:
-    """The funder checks a sampled outcome: verified pays the outcome share, rejected does not."""
+    """The funder checks a sampled outcome: verified pays the outcome share, rejected does not.
+
+    Only an enrolment whose outcome is recorded and awaiting the check can be decided: a
+    cancelled or withdrawn enrolment has left the queue.
+    """
+    if not verified and not reason.strip():
+        raise InvalidInput("Say why the outcome is rejected.", fields={"reason": "Required."})
     with transaction.atomic():
         locked = lock_enrolment(enrolment)
+        require_funder_officer(locked, actor)
+        require_status(locked, S.OUTCOME_RECORDED)
         if locked.outcome_verification != Enrolment.Verification.PENDING:
             raise InvalidTransition(
                 "This outcome is not awaiting verification.",
                 verification=locked.outcome_verification,
             )
-        if not verified and not reason.strip():
-            raise InvalidInput("Say why the outcome is rejected.", fields={"reason": "Required."})
+        if verified:  # paying a suspended provider waits; rejecting returns money, so it may not
+            require_provider_active(locked.cohort.course)
         locked.outcome_verification = (
             Enrolment.Verification.VERIFIED if verified else Enrolment.Verification.REJECTED
         )

@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from django.utils import timezone
 
@@ -33,33 +34,43 @@ def spend_target(course: Course) -> SpendTarget:
 
 
 @dataclass(frozen=True)
-class Split:
+class Offer:
+    """What an offer fixes: the price and the learner's co-payment. Acceptance charges exactly
+    this, whatever happens to the course's price afterwards."""
+
     price: int
-    wallet_part: int
+    currency: str
     co_payment: int
-    deferred_part: int
     programme: FundingProgramme | None
 
 
-def price_split(*, wallet: Wallet, course: Course, deferred_part: int = 0) -> Split:
-    """Price = wallet part + co-payment (the funding programme's rule) + deferred part.
-
-    The funding programme is that of the first pot that would pay (earliest expiry).
-    """
-    pots = spendable_pots(
-        wallet=wallet, target=spend_target(course), currency=course.currency, now=timezone.now()
-    )
-    programme = next((pot.programme for pot in pots if pot.programme is not None), None)
+def offer_terms(*, wallet: Wallet, course: Course) -> Offer:
+    """The price now, and the co-payment by the rule of the programme whose pot would pay
+    first (earliest expiry); no co-payment when no programme's pot would pay."""
+    programme = funding_programme(wallet=wallet, course=course)
     co_payment = 0
     if programme is not None:
         if programme.co_payment_kind == FundingProgramme.CoPayment.FLAT:
             co_payment = min(programme.co_payment_flat, course.price)
         elif programme.co_payment_kind == FundingProgramme.CoPayment.PERCENT:
             co_payment = round_money_down(course.price, programme.co_payment_percent / 100)
-    if deferred_part < 0 or deferred_part > course.price - co_payment:
-        raise InvalidSplit(deferred_part=deferred_part, maximum=course.price - co_payment)
-    wallet_part = course.price - co_payment - deferred_part
-    return Split(course.price, wallet_part, co_payment, deferred_part, programme)
+    return Offer(course.price, course.currency, co_payment, programme)
+
+
+def funding_programme(*, wallet: Wallet, course: Course) -> FundingProgramme | None:
+    """The programme of the first pot that would pay for `course` (earliest expiry)."""
+    pots = spendable_pots(
+        wallet=wallet, target=spend_target(course), currency=course.currency, now=timezone.now()
+    )
+    return next((pot.programme for pot in pots if pot.programme is not None), None)
+
+
+def wallet_part_of(enrolment: Enrolment, deferred_part: int) -> int:
+    """Price = wallet part + co-payment + deferred part; the offer fixed price and co-payment."""
+    maximum = enrolment.price - enrolment.co_payment
+    if deferred_part < 0 or deferred_part > maximum:
+        raise InvalidSplit(deferred_part=deferred_part, maximum=maximum)
+    return maximum - deferred_part
 
 
 def provider_payable_account(provider: Provider, currency: str) -> LedgerAccount:
@@ -116,18 +127,27 @@ def milestone_share(enrolment: Enrolment, milestone: str) -> int:
     return enrolment.wallet_part - start - completion
 
 
-def attendance_factor(programme: FundingProgramme | None, attendance_percent: int) -> Decimal:
-    """Default rule: ≥80 % full, 25–80 % pro rata (the attendance itself), below 25 % a quarter."""
+def completion_amount(
+    *, share: int, programme: FundingProgramme | None, present: int, planned: int
+) -> int:
+    """The completion share scaled by the attendance rule, compared as exact integers.
+
+    Default rule: present ÷ planned ≥ 80 % pays the full share, 25–80 % pays that fraction of
+    it, below 25 % a quarter. Thresholds compare `present × 100` with `threshold × planned`:
+    79.5 % is below 80 %, never rounded up to it. Rounded once, down, in round_money_down.
+    """
     full, pro_rata_from, below = 80, 25, Decimal("0.25")
     if programme is not None:
         full = programme.attendance_full_percent
         pro_rata_from = programme.attendance_pro_rata_from_percent
         below = programme.attendance_below_fraction
-    if attendance_percent >= full:
-        return Decimal(1)
-    if attendance_percent >= pro_rata_from:
-        return Decimal(attendance_percent) / 100
-    return below
+    if planned <= 0:
+        raise ValueError("attendance needs at least one planned session")
+    if present * 100 >= full * planned:
+        return share
+    if present * 100 >= pro_rata_from * planned:
+        return round_money_down(share, Fraction(present, planned))
+    return round_money_down(share, below)
 
 
 def release_milestone(
@@ -168,15 +188,22 @@ def return_hold(*, actor: User | None, enrolment: Enrolment, memo: str) -> int:
     now = timezone.now()
     credits: dict[int, int] = defaultdict(int)
     remaining = balance
-    draws = list(enrolment.draws.select_related("pot__programme").order_by("-pk"))
+    draws = list(enrolment.draws.order_by("-pk"))
+    # Lock the pots (by id) before reading their expiry: a pot that expires at this moment
+    # must not receive money that its expiry run has already swept (it would be stranded).
+    pots = {
+        pot.pk: pot
+        for pot in WalletPot.objects.select_for_update(of=("self",))
+        .select_related("programme")
+        .filter(pk__in={draw.pot_id for draw in draws})
+        .order_by("pk")
+    }
     for draw in draws:
         give = min(draw.amount - draw.returned, remaining)
         if give <= 0:
             continue
-        pot = draw.pot
-        expired = pot.status == WalletPot.Status.EXPIRED or (
-            pot.expires_at is not None and pot.expires_at <= now
-        )
+        pot = pots[draw.pot_id]
+        expired = not pot.is_spendable(now)
         target = pot.programme.budget_account_id if expired and pot.programme else pot.account_id
         credits[target] += give
         draw.returned += give

@@ -1,17 +1,22 @@
-"""Building blocks of every enrolment transition: row locks, state checks, events.
+"""Building blocks of every enrolment transition: row locks, state and actor checks, events.
 
-Lock order, everywhere: cohort row, then enrolment row, then ledger accounts (by id).
+Lock order, everywhere: cohort row, then enrolment row(s) (by id), then wallet pot rows (by
+id), then ledger accounts (by id, inside `ledger_post`). Every transition starts with
+`lock_enrolment`, which takes the cohort first: two transitions on one cohort queue behind
+each other instead of deadlocking (a learner confirming a start while the provider cancels
+the cohort once deadlocked every time).
 """
 
 from __future__ import annotations
 
 from core.errors import Forbidden
 from courses.models import Cohort, Course
-from enrolments.errors import InvalidTransition
+from enrolments.errors import InvalidTransition, ProviderMemberCannotEnrol
 from enrolments.models import Enrolment, EnrolmentEvent
-from providers.errors import ProviderNotActive
-from providers.models import Provider
+from providers.selectors import check_provider_member, is_provider_member
+from providers.services import require_provider_approved
 from users.models import User
+from wallets.selectors import check_funder_officer
 
 S = Enrolment.Status
 
@@ -35,13 +40,20 @@ def record_event(
     )
 
 
-def lock_enrolment(enrolment: Enrolment, *, cohort: bool = False) -> Enrolment:
-    """Re-read the enrolment under its row lock (and its cohort's first, when asked)."""
-    if cohort:
-        Cohort.objects.select_for_update().get(pk=enrolment.cohort_id)
+def lock_cohort(cohort_id: int) -> Cohort:
+    return (
+        Cohort.objects.select_for_update(of=("self",))
+        .select_related("course__provider")
+        .get(pk=cohort_id)
+    )
+
+
+def lock_enrolment(enrolment: Enrolment) -> Enrolment:
+    """Re-read the enrolment under its row lock, its cohort's row locked first (the order)."""
+    lock_cohort(enrolment.cohort_id)
     return (
         Enrolment.objects.select_for_update(of=("self",))
-        .select_related("cohort__course__provider", "programme")
+        .select_related("cohort__course__provider", "programme", "learner")
         .get(pk=enrolment.pk)
     )
 
@@ -63,5 +75,22 @@ def require_learner(enrolment: Enrolment, actor: User) -> None:
 
 
 def require_provider_active(course: Course) -> None:
-    if course.provider.status != Provider.Status.APPROVED:
-        raise ProviderNotActive(provider_status=course.provider.status)
+    """A provider that is not approved is frozen: no milestone is recorded or paid, by anyone."""
+    require_provider_approved(course.provider)
+
+
+def require_provider_member(enrolment: Enrolment, actor: User) -> None:
+    check_provider_member(user=actor, provider_id=enrolment.cohort.course.provider_id)
+
+
+def require_funder_officer(enrolment: Enrolment, actor: User) -> None:
+    """An officer of the funder whose programme set this enrolment's rules."""
+    if enrolment.programme is None:
+        raise Forbidden("No funder's programme pays for this enrolment.")
+    check_funder_officer(user=actor, funder_id=enrolment.programme.funder_id)
+
+
+def require_not_provider_member(course: Course, learner: User) -> None:
+    """Nobody sits on both sides of the money: a provider's people do not enrol on its cohorts."""
+    if is_provider_member(user=learner, provider_id=course.provider_id):
+        raise ProviderMemberCannotEnrol()

@@ -23,18 +23,22 @@ from wallets.errors import (
     ApplicationNotPending,
     BudgetExhausted,
     BulkGrantHasErrors,
+    GrantToInsider,
     InsufficientFunds,
     NotEligible,
+    OwnApplication,
     ProgrammeNotActive,
 )
 from wallets.ledger import check_amount, ledger_post
 from wallets.models import (
+    FunderMembership,
     FundingProgramme,
     Grant,
     LedgerAccount,
     LedgerTransaction,
     ProgrammeApplication,
 )
+from wallets.selectors import check_funder_officer
 from wallets.services.pots import pot_create_for_grant, wallet_get_or_create
 
 
@@ -61,6 +65,27 @@ def application_submit(
         raise AlreadyApplied(programme_id=programme.pk) from exc
 
 
+def insider_reason(*, actor: User, programme: FundingProgramme, learner: User) -> str | None:
+    """Why `actor` may not grant `programme` money to `learner`, or None when they may.
+
+    Nobody sits on both sides of a grant: not the officer, not anyone who belongs to the
+    funder, not platform staff (who run the system the money moves through).
+    """
+    if learner.pk == actor.pk:
+        return "you cannot grant funds to yourself"
+    if learner.is_staff:
+        return "platform staff cannot receive grants"
+    if FunderMembership.objects.filter(user=learner, funder_id=programme.funder_id).exists():
+        return "members of the funder cannot receive its grants"
+    return None
+
+
+def _check_not_insider(*, actor: User, programme: FundingProgramme, learner: User) -> None:
+    reason = insider_reason(actor=actor, programme=programme, learner=learner)
+    if reason is not None:
+        raise GrantToInsider(f"Refused: {reason}.", learner_email=learner.email)
+
+
 def _grant(
     *,
     actor: User,
@@ -71,6 +96,7 @@ def _grant(
     idempotency_key: str | None,
 ) -> Grant:
     """Create the pot and move `amount` from the budget into it. Caller holds the transaction."""
+    _check_not_insider(actor=actor, programme=programme, learner=learner)
     if Grant.objects.filter(programme=programme, learner=learner).exists():
         raise AlreadyGranted(learner_id=learner.pk, programme_id=programme.pk)
     now = timezone.now()
@@ -127,6 +153,7 @@ def grant_create(
     idempotency_key: str | None = None,
 ) -> Grant:
     """Grant a learner the allowance (or less) from the programme budget into a new pot."""
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     amount = _check_grant_amount(programme, amount)
     _check_active(programme)
     with transaction.atomic():
@@ -145,6 +172,13 @@ def grant_create(
             raise AlreadyGranted(learner_id=learner.pk, programme_id=programme.pk) from exc
 
 
+def _check_decider(actor: User, application: ProgrammeApplication) -> None:
+    """An officer of the programme's funder decides, and never on their own application."""
+    check_funder_officer(user=actor, funder_id=application.programme.funder_id)
+    if application.learner_id == actor.pk:
+        raise OwnApplication()
+
+
 def application_approve(
     *, actor: User, application: ProgrammeApplication, idempotency_key: str | None = None
 ) -> Grant:
@@ -155,6 +189,7 @@ def application_approve(
             .select_related("programme", "learner")
             .get(pk=application.pk)
         )
+        _check_decider(actor, locked)
         if locked.status != ProgrammeApplication.Status.SUBMITTED:
             raise ApplicationNotPending(application_id=locked.pk, status=locked.status)
         programme = locked.programme
@@ -180,7 +215,12 @@ def application_refuse(
     if not reason.strip():
         raise InvalidInput("Say why the application is refused.", fields={"reason": "Required."})
     with transaction.atomic():
-        locked = ProgrammeApplication.objects.select_for_update().get(pk=application.pk)
+        locked = (
+            ProgrammeApplication.objects.select_for_update()
+            .select_related("programme")
+            .get(pk=application.pk)
+        )
+        _check_decider(actor, locked)
         if locked.status != ProgrammeApplication.Status.SUBMITTED:
             raise ApplicationNotPending(application_id=locked.pk, status=locked.status)
         locked.status = ProgrammeApplication.Status.REFUSED
@@ -232,7 +272,7 @@ def _unreadable_csv(reader: csv.DictReader[str], exc: csv.Error) -> InvalidInput
 
 
 def _parse_bulk_csv(
-    programme: FundingProgramme, csv_text: str, report: BulkReport
+    actor: User, programme: FundingProgramme, csv_text: str, report: BulkReport
 ) -> list[BulkRow]:
     """Validate every row; each bad row is reported with its line number and reason."""
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
@@ -302,6 +342,10 @@ def _parse_bulk_csv(
                     "reason": "no learner has this email",
                 }
             )
+        elif reason := insider_reason(actor=actor, programme=programme, learner=learner):
+            report.errors.append(
+                {"line": candidate.line, "email": candidate.email, "reason": reason}
+            )
         elif learner.email in already:
             report.errors.append(
                 {
@@ -328,9 +372,10 @@ def grants_bulk_create(
 ) -> BulkReport:
     """Validate every row first. Nothing is granted from a file with errors unless asked to
     grant the valid rows; the grants of one file succeed or fail together."""
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     _check_active(programme)
     report = BulkReport()
-    valid = _parse_bulk_csv(programme, csv_text, report)
+    valid = _parse_bulk_csv(actor, programme, csv_text, report)
     if report.errors and not grant_valid_rows:
         raise BulkGrantHasErrors(report=report.as_dict())
     if not valid:

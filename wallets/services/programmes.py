@@ -9,6 +9,8 @@ from django.db import transaction
 
 from core.errors import InvalidInput
 from core.idempotency import scoped_key
+from core.reference import Region
+from core.skills import check_skills
 from providers.models import Provider
 from users.models import User
 from wallets.errors import ProgrammeInUse, ProviderNotApproved
@@ -20,6 +22,7 @@ from wallets.models import (
     LedgerTransaction,
     ProgrammeProviderApproval,
 )
+from wallets.selectors import check_funder_officer
 
 EDITABLE_FIELDS = {
     "name",
@@ -78,8 +81,16 @@ def _check_rules(values: dict[str, Any]) -> None:
         and values["co_payment_percent"] <= 0
     ):
         errors["co_payment_percent"] = "A percentage co-payment needs a percentage."
+    unknown_regions = [r for r in values["regions"] if r not in Region.values]
+    if unknown_regions:
+        errors["regions"] = (
+            f"Unknown regions: {', '.join(unknown_regions)}. Regions come from the same list as "
+            "courses' regions."
+        )
     if errors:
         raise InvalidInput(next(iter(errors.values())), fields=errors)
+    # Skills come from the maintained list, as courses' do: a typo would fund nothing.
+    check_skills(values["allowed_skills"])
 
 
 def _values_of(programme: FundingProgramme) -> dict[str, Any]:
@@ -98,6 +109,7 @@ def funder_external_account(funder: Funder, currency: str) -> LedgerAccount:
 
 
 def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingProgramme:
+    check_funder_officer(user=actor, funder_id=funder.pk)
     unknown = set(fields) - EDITABLE_FIELDS - {"currency"}
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -122,6 +134,7 @@ def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingPr
 def programme_update(
     *, actor: User, programme: FundingProgramme, **fields: Any
 ) -> FundingProgramme:
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
@@ -148,6 +161,7 @@ def programme_fund(
     *, actor: User, programme: FundingProgramme, amount: int, idempotency_key: str | None = None
 ) -> int:
     """Move `amount` from the funder's external account into the programme budget."""
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     check_amount(amount)
     if amount < 0:
         raise InvalidInput("Funding must be a positive amount.", amount=amount)
@@ -167,6 +181,7 @@ def programme_fund(
 def programme_approve_provider(
     *, actor: User, programme: FundingProgramme, provider: Provider
 ) -> ProgrammeProviderApproval:
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     if provider.status != Provider.Status.APPROVED:
         raise ProviderNotApproved()
     approval, _ = ProgrammeProviderApproval.objects.get_or_create(
@@ -177,6 +192,7 @@ def programme_approve_provider(
 
 def programme_delete(*, actor: User, programme: FundingProgramme) -> None:
     """Delete a draft programme that never moved money nor received applications."""
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     with transaction.atomic():
         locked = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
         budget = LedgerAccount.objects.select_for_update().get(pk=locked.budget_account_id)
