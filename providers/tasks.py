@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from core.mail import send_plain_email
+from core.emails import send_plain_email
 from providers.models import ProviderInvitation
 
 

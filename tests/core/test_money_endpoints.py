@@ -35,6 +35,7 @@ MONEY_MOVING = {
     ("provider-enrolment-outcome", "post"),
     ("provider-cohort-cancel", "post"),
     ("funder-enrolment-verify", "post"),
+    ("funder-enrolment-cancel", "post"),
 }
 # The services through which money moves: a view calling one must be listed above.
 MONEY_SERVICES = {
@@ -51,6 +52,7 @@ MONEY_SERVICES = {
     "enrolment_record_outcome",
     "outcome_verify",
     "cohort_cancel",
+    "enrolment_cancel_by_funder",
     "wallet_spend",
     "ledger_post",
     "transaction_reverse",

@@ -10,8 +10,8 @@ from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.emails import one_line, send_plain_email
 from core.fields import NameField
-from core.mail import send_plain_email, subject_line
 from courses.models import Cohort, Course
 from providers.models import Provider, ProviderInvitation
 from tests.factories import (
@@ -144,7 +144,7 @@ def test_course_titles_and_cohort_locations_refuse_control_characters(value: str
 
 @pytest.mark.parametrize("value", HOSTILE_NAMES)
 def test_a_subject_line_is_always_one_line(value: str) -> None:
-    line = subject_line(f"Join {value} on Skills Wallet")
+    line = one_line(f"Join {value} on Skills Wallet")
     assert line.startswith("Join ")
     assert not any(ch in line for ch in "\r\n\t\x1b\x07\x85\u2028\u202e")
 
