@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -65,7 +68,29 @@ class Course(models.Model):
         return self.title
 
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def default_weekdays() -> list[int]:
+    """Monday to Friday (Python's date.weekday(): 0 is Monday)."""
+    return [0, 1, 2, 3, 4]
+
+
+def dates_on_weekdays(start: dt.date, end: dt.date, weekdays: list[int]) -> list[dt.date]:
+    days = set(weekdays)
+    count = (end - start).days + 1
+    return [
+        start + dt.timedelta(days=n)
+        for n in range(max(count, 0))
+        if (start + dt.timedelta(days=n)).weekday() in days
+    ]
+
+
 class Cohort(models.Model):
+    """A run of a course. Its timetable (`session_dates`) is the calendar that milestones
+    follow: attendance is recorded against planned sessions, the start cannot be recorded
+    before the first, completion not before the last (see courses/timetable.py)."""
+
     class Status(models.TextChoices):
         OPEN = "open", "Open for applications"
         FULL = "full", "Full"
@@ -82,6 +107,18 @@ class Cohort(models.Model):
     online = models.BooleanField(default=False)
     location = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)]),
+        default=default_weekdays,
+        blank=True,
+        help_text="Weekly pattern (0 Monday … 6 Sunday); empty when the timetable is a list.",
+    )
+    session_dates = ArrayField(
+        models.DateField(),
+        default=list,
+        blank=True,
+        help_text="Planned sessions, in order. Sessions that have passed never change.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -111,6 +148,21 @@ class Cohort(models.Model):
     def __str__(self) -> str:
         return f"{self.course.title} from {self.start_date:%d %b %Y}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A cohort created without a timetable gets its weekly pattern's days (by default
+        # every weekday) from its start to its end date.
+        if not self.session_dates and self.weekdays and self.start_date and self.end_date:
+            self.session_dates = dates_on_weekdays(self.start_date, self.end_date, self.weekdays)
+        super().save(*args, **kwargs)
+
     @property
     def seats_left(self) -> int:
         return self.capacity - self.seats_taken
+
+    @property
+    def first_session(self) -> dt.date | None:
+        return self.session_dates[0] if self.session_dates else None
+
+    @property
+    def last_session(self) -> dt.date | None:
+        return self.session_dates[-1] if self.session_dates else None

@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.errors import InvalidInput
 from core.skills import check_skills
 from courses.errors import CapacityBelowSeatsTaken, CohortNotEditable, InvalidCohortDates
-from courses.models import Cohort, Course
+from courses.models import Cohort, Course, default_weekdays
 from courses.signals import cohort_seats_freed
+from courses.timetable import InvalidTimetable, check_weekdays, plan, replan_for_new_dates
 from providers.models import Provider
 from providers.selectors import check_provider_member
 from providers.services import require_provider_approved
@@ -93,7 +95,16 @@ def _check_place(online: bool, location: str) -> None:
         )
 
 
-def cohort_create(*, actor: User, course: Course, **fields: Any) -> Cohort:
+def cohort_create(
+    *,
+    actor: User,
+    course: Course,
+    weekdays: list[int] | None = None,
+    session_dates: list[dt.date] | None = None,
+    **fields: Any,
+) -> Cohort:
+    """Add a cohort with its timetable: a weekly pattern, a list of dates, or by default
+    every weekday from its start to its end date."""
     check_provider_member(user=actor, provider_id=course.provider_id)
     _check_may_edit(course.provider, publishing=course.status == Course.Status.PUBLISHED)
     unknown = set(fields) - COHORT_FIELDS
@@ -101,8 +112,26 @@ def cohort_create(*, actor: User, course: Course, **fields: Any) -> Cohort:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
     _check_dates(fields["start_date"], fields["end_date"], fields["application_deadline"])
     _check_place(fields.get("online", False), fields.get("location", ""))
+    if weekdays is not None and session_dates is not None:
+        raise InvalidTimetable("Send either `weekdays` or `session_dates`, not both.")
+    if session_dates is None:
+        weekdays = default_weekdays() if weekdays is None else weekdays
+    sessions = plan(
+        start=fields["start_date"],
+        end=fields["end_date"],
+        held=[],
+        weekdays=weekdays,
+        dates=session_dates,
+        # A new cohort's sessions may include today (nothing has been held yet).
+        today=timezone.localdate() - dt.timedelta(days=1),
+    )
     with transaction.atomic():
-        return Cohort.objects.create(course=course, **fields)
+        return Cohort.objects.create(
+            course=course,
+            weekdays=check_weekdays(weekdays) if weekdays is not None else [],
+            session_dates=sessions,
+            **fields,
+        )
 
 
 def cohort_update(*, actor: User, cohort: Cohort, **fields: Any) -> Cohort:
@@ -122,6 +151,8 @@ def cohort_update(*, actor: User, cohort: Cohort, **fields: Any) -> Cohort:
             setattr(locked, name, value)
         _check_dates(locked.start_date, locked.end_date, locked.application_deadline)
         _check_place(locked.online, locked.location)
+        if {"start_date", "end_date"} & set(fields):
+            replan_for_new_dates(locked)
         if locked.capacity < locked.seats_taken:
             raise CapacityBelowSeatsTaken(
                 f"{locked.seats_taken} seats are taken; capacity cannot go below that.",

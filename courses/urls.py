@@ -28,4 +28,9 @@ urlpatterns = [
         provider.ProviderCohortDetailApi.as_view(),
         name="provider-cohort",
     ),
+    path(
+        "provider/cohorts/<int:cohort_id>/timetable",
+        provider.ProviderCohortTimetableApi.as_view(),
+        name="provider-cohort-timetable",
+    ),
 ]

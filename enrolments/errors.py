@@ -54,3 +54,28 @@ class ProviderStillApproved(DomainError):
         "A funder cancels an enrolment only while its provider is suspended or delisted; "
         "otherwise the learner withdraws or the provider cancels the cohort."
     )
+
+
+class InvalidSessions(InvalidInput):
+    code = "invalid_sessions"
+    default_detail = "Attendance is recorded only for planned sessions that have taken place."
+
+
+class TooEarly(DomainError):
+    code = "too_early"
+    default_detail = "The cohort's timetable does not allow this yet."
+
+
+class OutcomeOutsideWindow(DomainError):
+    code = "outcome_outside_window"
+    default_detail = "Outcomes are dated from the cohort's end to the end of the outcome window."
+
+
+class StartNotRecorded(Conflict):
+    code = "start_not_recorded"
+    default_detail = "The provider has not recorded the start (or its record lapsed)."
+
+
+class StartDisputed(Conflict):
+    code = "start_disputed"
+    default_detail = "The learner disputes this start; a funder officer decides it."

@@ -76,7 +76,17 @@ class Enrolment(models.Model):
     )
     # Evidence
     provider_recorded_start_at = models.DateTimeField(null=True, blank=True)
-    learner_confirmed_start_at = models.DateTimeField(null=True, blank=True)
+    learner_confirmed_start_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the learner (or an officer) confirmed the start."
+    )
+    start_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    start_disputed_at = models.DateTimeField(null=True, blank=True)
+    start_dispute_reason = models.CharField(max_length=500, blank=True)
+    start_lapses = models.PositiveSmallIntegerField(
+        default=0, help_text="How often a start record lapsed unconfirmed (an anomaly signal)."
+    )
     attendance_present = models.PositiveIntegerField(null=True, blank=True)
     attendance_planned = models.PositiveIntegerField(null=True, blank=True)
     attendance_percent = models.PositiveSmallIntegerField(
@@ -84,6 +94,7 @@ class Enrolment(models.Model):
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_date = models.DateField(null=True, blank=True)
     outcome_evidence = models.TextField(blank=True)
     outcome_verification = models.CharField(max_length=16, choices=Verification.choices, blank=True)
     hold_closed_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from core.emails import send_templated_email
 from enrolments.models import Enrolment
+from enrolments.services import outcome_windows_close_due, starts_lapse_due
 from providers.models import Provider
 
 # Learners with money held for a place: accepted or started, or finished with the hold open.
@@ -42,3 +43,13 @@ def notify_provider_status(provider_id: int, provider_status: str, reason: str) 
         )
         sent += 1
     return sent
+
+
+@shared_task(name="enrolments.follow_the_calendar")
+def follow_the_calendar() -> dict[str, int]:
+    """Daily: lapse start records left unconfirmed for 14 days; close outcome windows that
+    ended with no outcome (the outcome share returns to the learner)."""
+    return {
+        "starts_lapsed": starts_lapse_due(),
+        "outcome_windows_closed": outcome_windows_close_due(),
+    }

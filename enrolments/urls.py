@@ -41,6 +41,11 @@ urlpatterns = [
         name="enrolment-confirm-start",
     ),
     path(
+        "enrolments/<int:enrolment_id>/dispute-start",
+        learner.EnrolmentDisputeStartApi.as_view(),
+        name="enrolment-dispute-start",
+    ),
+    path(
         "enrolments/<int:enrolment_id>/problems",
         learner.EnrolmentProblemApi.as_view(),
         name="enrolment-problems",
@@ -111,6 +116,16 @@ urlpatterns = [
         "funder/enrolments/<int:enrolment_id>/verify-outcome",
         funder.FunderVerifyOutcomeApi.as_view(),
         name="funder-enrolment-verify",
+    ),
+    path(
+        "funder/enrolments/<int:enrolment_id>/confirm-start",
+        funder.FunderConfirmStartApi.as_view(),
+        name="funder-enrolment-confirm-start",
+    ),
+    path(
+        "funder/enrolments/<int:enrolment_id>/decide-start-dispute",
+        funder.FunderDecideStartDisputeApi.as_view(),
+        name="funder-enrolment-decide-start-dispute",
     ),
     path(
         "funder/enrolments/<int:enrolment_id>/cancel",

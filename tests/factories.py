@@ -136,6 +136,8 @@ class CohortFactory(factory.django.DjangoModelFactory[Cohort]):
     application_deadline = factory.LazyAttribute(lambda c: c.start_date - dt.timedelta(days=7))
     capacity = 20
     online = True
+    # Every day of the week, so that tests do not depend on the weekday they run on.
+    weekdays = factory.LazyFunction(lambda: [0, 1, 2, 3, 4, 5, 6])
 
 
 def _today() -> dt.date:

@@ -244,11 +244,15 @@ CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 # Periodic jobs run by `celery -A config beat` (see docs/operations.md).
 CELERY_BEAT_SCHEDULE = {
     "expire-wallet-pots": {"task": "wallets.expire_pots", "schedule": 60 * 60},
+    "follow-the-calendar": {"task": "enrolments.follow_the_calendar", "schedule": 60 * 60 * 24},
     "expire-idempotency-records": {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,
     },
 }
+
+# A held session with no attendance record counts as absent after this many days.
+ATTENDANCE_GRACE_DAYS = env.int("ATTENDANCE_GRACE_DAYS", default=7)
 
 # How long an `Idempotency-Key`'s stored answer is kept (core/idempotency.py).
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)

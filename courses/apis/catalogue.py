@@ -45,6 +45,13 @@ class CohortSummarySerializer(serializers.Serializer):
     seats_left = serializers.IntegerField()
     online = serializers.BooleanField()
     location = serializers.CharField()
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Weekly pattern, 0 (Monday) to 6 (Sunday); empty for a list of dates.",
+    )
+    session_dates = serializers.ListField(
+        child=serializers.DateField(), help_text="Every planned session."
+    )
 
 
 class CatalogueCourseSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -16,6 +17,7 @@ from core.schema import ERROR_RESPONSES, NOT_FOUND, error
 from courses.models import Cohort, Course
 from courses.selectors import cohort_get_for_member, course_get_for_member, course_list_for_member
 from courses.services import cohort_create, cohort_update, course_create, course_update
+from courses.timetable import cohort_set_timetable
 from providers.selectors import provider_get_for_member
 from users.models import User
 from users.permissions import HasRoleMFA
@@ -61,6 +63,9 @@ class CourseOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+WEEKDAYS_HELP = "Days of the week, 0 (Monday) to 6 (Sunday)."
+
+
 class CohortInputSerializer(serializers.Serializer):
     start_date = serializers.DateField()
     end_date = serializers.DateField()
@@ -68,6 +73,35 @@ class CohortInputSerializer(serializers.Serializer):
     capacity = serializers.IntegerField(min_value=1, max_value=10_000)
     online = serializers.BooleanField(default=False)
     location = NameField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class CohortCreateInputSerializer(CohortInputSerializer):
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        max_length=7,
+        help_text=WEEKDAYS_HELP + " Default: Monday to Friday, between start and end.",
+    )
+    session_dates = serializers.ListField(
+        child=serializers.DateField(),
+        required=False,
+        max_length=1100,
+        help_text="Or an explicit list of session dates within the cohort's dates.",
+    )
+
+
+class TimetableSerializer(serializers.Serializer):
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(), help_text=WEEKDAYS_HELP + " Empty for a list of dates."
+    )
+    session_dates = serializers.ListField(child=serializers.DateField())
+    sessions_held = serializers.SerializerMethodField()
+    first_session = serializers.DateField(allow_null=True)
+    last_session = serializers.DateField(allow_null=True)
+
+    def get_sessions_held(self, cohort: Cohort) -> int:
+        today = timezone.localdate()
+        return sum(1 for day in cohort.session_dates if day <= today)
 
 
 class CohortOutputSerializer(serializers.Serializer):
@@ -82,6 +116,7 @@ class CohortOutputSerializer(serializers.Serializer):
     online = serializers.BooleanField()
     location = serializers.CharField()
     status = serializers.CharField()
+    timetable = TimetableSerializer(source="*")
 
 
 def _user(request: Request) -> User:
@@ -168,13 +203,13 @@ class ProviderCohortListCreateApi(APIView):
 
     @extend_schema(
         operation_id="provider_cohort_create",
-        request=CohortInputSerializer,
+        request=CohortCreateInputSerializer,
         responses={201: CohortOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
         summary="Add a cohort",
     )
     def post(self, request: Request, course_id: int) -> Response:
         course = course_get_for_member(user=request.user, course_id=course_id)
-        serializer = CohortInputSerializer(data=request.data)
+        serializer = CohortCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         cohort = cohort_create(actor=_user(request), course=course, **serializer.validated_data)
         return Response(CohortOutputSerializer(cohort).data, status=status.HTTP_201_CREATED)
@@ -210,3 +245,51 @@ class ProviderCohortDetailApi(APIView):
                 cohort_update(actor=_user(request), cohort=cohort, **fields)
             ).data
         )
+
+
+class ProviderCohortTimetableApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class TimetableInputSerializer(serializers.Serializer):
+        weekdays = serializers.ListField(
+            child=serializers.IntegerField(min_value=0, max_value=6),
+            required=False,
+            max_length=7,
+            help_text=WEEKDAYS_HELP,
+        )
+        dates = serializers.ListField(
+            child=serializers.DateField(), required=False, max_length=1100
+        )
+
+    @extend_schema(
+        operation_id="provider_cohort_timetable",
+        responses={200: TimetableSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        summary="A cohort's timetable: its planned sessions",
+    )
+    def get(self, request: Request, cohort_id: int) -> Response:
+        cohort = cohort_get_for_member(user=request.user, cohort_id=cohort_id)
+        return Response(TimetableSerializer(cohort).data)
+
+    @extend_schema(
+        operation_id="provider_cohort_timetable_set",
+        request=TimetableInputSerializer,
+        responses={200: TimetableSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        summary="Set the sessions still to come: a weekly pattern or a list of dates",
+        description=(
+            "Send `weekdays` (0 Monday … 6 Sunday) or `dates`. Sessions already held (up to "
+            "and including today) never change; the new ones must fall between tomorrow (or "
+            "the start date) and the end date. Refused with `invalid_timetable`, naming the "
+            "dates that cannot be planned."
+        ),
+    )
+    def put(self, request: Request, cohort_id: int) -> Response:
+        cohort = cohort_get_for_member(user=request.user, cohort_id=cohort_id)
+        serializer = self.TimetableInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cohort = cohort_set_timetable(
+            actor=_user(request),
+            cohort=cohort,
+            weekdays=serializer.validated_data.get("weekdays"),
+            dates=serializer.validated_data.get("dates"),
+        )
+        return Response(TimetableSerializer(cohort).data)

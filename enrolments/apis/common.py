@@ -40,10 +40,26 @@ class EnrolmentOutputSerializer(serializers.Serializer):
     co_payment = serializers.IntegerField()
     deferred_part = serializers.IntegerField()
     programme_id = serializers.IntegerField(allow_null=True)
+    offered_at = serializers.DateTimeField(allow_null=True)
+    first_session = serializers.DateField(source="cohort.first_session", allow_null=True)
+    last_session = serializers.DateField(source="cohort.last_session", allow_null=True)
     provider_recorded_start_at = serializers.DateTimeField(allow_null=True)
-    learner_confirmed_start_at = serializers.DateTimeField(allow_null=True)
-    attendance_percent = serializers.IntegerField(allow_null=True)
+    learner_confirmed_start_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the start was confirmed (by the learner or an officer)."
+    )
+    start_disputed_at = serializers.DateTimeField(allow_null=True)
+    start_dispute_reason = serializers.CharField()
+    attendance_present = serializers.IntegerField(allow_null=True)
+    attendance_planned = serializers.IntegerField(
+        allow_null=True,
+        help_text="Planned sessions held so far; one left unrecorded is an absence after "
+        "the grace period.",
+    )
+    attendance_percent = serializers.IntegerField(
+        allow_null=True, help_text="For display (rounded down); payments use the counts."
+    )
     outcome = serializers.CharField()
+    outcome_date = serializers.DateField(allow_null=True)
     outcome_verification = serializers.CharField()
     created_at = serializers.DateTimeField()
 

@@ -26,7 +26,12 @@ from enrolments.selectors import (
     enrolment_get_for_funder_member,
     enrolments_for_funder_member,
 )
-from enrolments.services import enrolment_cancel_by_funder, outcome_verify
+from enrolments.services import (
+    enrolment_cancel_by_funder,
+    enrolment_confirm_start_on_evidence,
+    outcome_verify,
+    start_dispute_decide,
+)
 from users.permissions import HasRoleMFA
 
 # --- Funder ------------------------------------------------------------------------------------
@@ -142,5 +147,68 @@ class FunderCancelEnrolmentApi(APIView):
                 actor=acting_user(request),
                 enrolment=enrolment,
                 reason=serializer.validated_data["reason"],
+            )
+        )
+
+
+class FunderConfirmStartApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
+    class EvidenceInputSerializer(serializers.Serializer):
+        evidence = serializers.CharField(max_length=2000)
+
+    @extend_schema(
+        operation_id="funder_enrolment_confirm_start",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=EvidenceInputSerializer,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Confirm a recorded start on evidence when the learner does not answer (officers)",
+    )
+    @idempotent
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = enrolment_get_for_funder_member(
+            user=request.user, enrolment_id=enrolment_id, officer=True
+        )
+        serializer = self.EvidenceInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return enrolment_response(
+            enrolment_confirm_start_on_evidence(
+                actor=acting_user(request),
+                enrolment=enrolment,
+                evidence=serializer.validated_data["evidence"],
+            )
+        )
+
+
+class FunderDecideStartDisputeApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
+    class DecisionInputSerializer(serializers.Serializer):
+        upheld = serializers.BooleanField(
+            help_text="True: the learner is right, the start did not happen (nothing is paid)."
+        )
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        operation_id="funder_enrolment_decide_start_dispute",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=DecisionInputSerializer,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Decide a learner's dispute of a recorded start (officers)",
+    )
+    @idempotent
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = enrolment_get_for_funder_member(
+            user=request.user, enrolment_id=enrolment_id, officer=True
+        )
+        serializer = self.DecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return enrolment_response(
+            start_dispute_decide(
+                actor=acting_user(request), enrolment=enrolment, **serializer.validated_data
             )
         )

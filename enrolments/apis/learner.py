@@ -29,6 +29,7 @@ from enrolments.services import (
     enrolment_apply,
     enrolment_confirm_start,
     enrolment_decline,
+    enrolment_dispute_start,
     enrolment_report_problem,
     enrolment_withdraw,
 )
@@ -195,3 +196,26 @@ class MyEnrolmentEventsApi(APIView):
     def get(self, request: Request, enrolment_id: int) -> Response:
         enrolment = enrolment_get_for_learner(user=request.user, enrolment_id=enrolment_id)
         return Response(EventSerializer(enrolment.events.select_related("actor"), many=True).data)
+
+
+class EnrolmentDisputeStartApi(APIView):
+    class DisputeInputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        operation_id="enrolment_dispute_start",
+        request=DisputeInputSerializer,
+        responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Dispute a recorded start: its payment waits for the funder's decision",
+    )
+    def post(self, request: Request, enrolment_id: int) -> Response:
+        enrolment = enrolment_get_for_learner(user=request.user, enrolment_id=enrolment_id)
+        serializer = self.DisputeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return enrolment_response(
+            enrolment_dispute_start(
+                actor=acting_user(request),
+                enrolment=enrolment,
+                reason=serializer.validated_data["reason"],
+            )
+        )

@@ -210,6 +210,12 @@ class ProviderOutcomeApi(_ProviderTransitionApi):
 
     class OutcomeInputSerializer(serializers.Serializer):
         outcome = serializers.ChoiceField(choices=Enrolment.Outcome.choices)
+        outcome_date = serializers.DateField(
+            required=False,
+            allow_null=True,
+            help_text="When the job, promotion or further learning began: between the cohort's "
+            "end and the end of the programme's outcome window. Required unless `none`.",
+        )
         evidence = serializers.CharField(
             max_length=5000, required=False, allow_blank=True, default=""
         )

@@ -13,10 +13,17 @@ from enrolments.services.enrolments import (
 from enrolments.services.milestones import (
     attendance_record,
     enrolment_complete,
-    enrolment_confirm_start,
     enrolment_record_outcome,
-    enrolment_record_start,
     outcome_verify,
+    outcome_windows_close_due,
+)
+from enrolments.services.starts import (
+    enrolment_confirm_start,
+    enrolment_confirm_start_on_evidence,
+    enrolment_dispute_start,
+    enrolment_record_start,
+    start_dispute_decide,
+    starts_lapse_due,
 )
 
 __all__ = [
@@ -27,11 +34,16 @@ __all__ = [
     "enrolment_cancel_by_funder",
     "enrolment_complete",
     "enrolment_confirm_start",
+    "enrolment_confirm_start_on_evidence",
     "enrolment_decline",
+    "enrolment_dispute_start",
     "enrolment_offer",
     "enrolment_record_outcome",
     "enrolment_record_start",
     "enrolment_report_problem",
     "enrolment_withdraw",
     "outcome_verify",
+    "outcome_windows_close_due",
+    "start_dispute_decide",
+    "starts_lapse_due",
 ]

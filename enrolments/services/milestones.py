@@ -1,6 +1,6 @@
-"""Milestones on evidence: start (provider records, learner confirms), attendance,
-completion (attendance rule), outcome (sampled ones verified by the funder), and closing
-the hold when an enrolment is finished.
+"""Milestones on evidence after the start (enrolments/services/starts.py): attendance against
+the timetable, completion (attendance rule), outcome (sampled ones verified by the funder),
+and closing the hold when an enrolment is finished.
 
 Every service here locks the cohort, then the enrolment (`lock_enrolment`), checks who is
 acting and that the provider is approved: a suspended provider's milestones are neither
@@ -12,11 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
-from enrolments.errors import AttendanceMissing, InvalidTransition, StartNotConfirmed
+from enrolments.errors import (
+    AttendanceMissing,
+    InvalidSessions,
+    InvalidTransition,
+    OutcomeOutsideWindow,
+    StartNotConfirmed,
+    TooEarly,
+)
 from enrolments.models import AttendanceRecord, Enrolment
 from enrolments.services.money import (
     completion_amount,
@@ -28,147 +36,132 @@ from enrolments.services.money import (
 from enrolments.services.transitions import (
     S,
     lock_enrolment,
+    lock_for_provider,
     record_event,
     require_funder_officer,
-    require_learner,
     require_provider_active,
-    require_provider_member,
     require_status,
 )
 from users.models import User
+from wallets.services.pots import add_months
 
-START_CONFIRMATION_WINDOW = dt.timedelta(days=14)
-
-
-# --- Start, attendance, completion, outcome ----------------------------------------------------
+DEFAULT_OUTCOME_WINDOW_MONTHS = 6
 
 
-def _pay_start_if_evidenced(enrolment: Enrolment, actor: User | None) -> None:
-    """Start pays when the provider recorded it and the learner confirmed within 14 days."""
-    recorded, confirmed = enrolment.provider_recorded_start_at, enrolment.learner_confirmed_start_at
-    if (
-        recorded is None
-        or confirmed is None
-        or enrolment.milestone_payments.filter(milestone="start").exists()
-    ):
-        return
-    if confirmed - recorded > START_CONFIRMATION_WINDOW:
-        return  # the provider's record lapsed unconfirmed; they record the start again
-    amount = milestone_share(enrolment, "start")
-    release_milestone(actor=actor, enrolment=enrolment, milestone="start", amount=amount)
-    record_event(
-        enrolment,
-        actor,
-        "milestone_paid",
-        enrolment.status,
-        "Start confirmed by both sides.",
-        amount,
+# --- Attendance and completion: against the timetable ---------------------------------------
+
+
+def attendance_counts(
+    enrolment: Enrolment, today: dt.date, *, grace_days: int | None
+) -> tuple[int, int]:
+    """(present, planned) over the sessions held so far. A held session without a record
+    counts as absent once `grace_days` have passed (None: at once, as at completion)."""
+    records = dict(enrolment.attendance.values_list("session_date", "present"))
+    present = planned = 0
+    for day in enrolment.cohort.session_dates:
+        if day > today:
+            break
+        if day in records:
+            planned += 1
+            present += records[day]
+        elif grace_days is None or day <= today - dt.timedelta(days=grace_days):
+            planned += 1  # unrecorded and past the grace period: absent
+    return present, planned
+
+
+def _store_attendance(enrolment: Enrolment, present: int, planned: int) -> None:
+    enrolment.attendance_present, enrolment.attendance_planned = present, planned
+    enrolment.attendance_percent = 100 * present // planned if planned else None
+    enrolment.save(
+        update_fields=[
+            "attendance_present",
+            "attendance_planned",
+            "attendance_percent",
+            "updated_at",
+        ]
     )
-
-
-def _lock_for_provider(enrolment: Enrolment, actor: User) -> Enrolment:
-    locked = lock_enrolment(enrolment)
-    require_provider_member(locked, actor)
-    require_provider_active(locked.cohort.course)
-    return locked
-
-
-def enrolment_record_start(*, actor: User, enrolment: Enrolment) -> Enrolment:
-    with transaction.atomic():
-        locked = _lock_for_provider(enrolment, actor)
-        require_status(locked, S.ACCEPTED, S.STARTED)
-        before = locked.status
-        locked.status, locked.provider_recorded_start_at = S.STARTED, timezone.now()
-        if (
-            locked.learner_confirmed_start_at
-            and locked.learner_confirmed_start_at < locked.provider_recorded_start_at
-        ):
-            # A confirmation given before this record confirms it now.
-            locked.learner_confirmed_start_at = locked.provider_recorded_start_at
-        locked.save(
-            update_fields=[
-                "status",
-                "provider_recorded_start_at",
-                "learner_confirmed_start_at",
-                "updated_at",
-            ]
-        )
-        record_event(locked, actor, "record_start", before)
-        _pay_start_if_evidenced(locked, actor)
-    return locked
-
-
-def enrolment_confirm_start(*, actor: User, enrolment: Enrolment) -> Enrolment:
-    with transaction.atomic():
-        locked = lock_enrolment(enrolment)
-        require_learner(locked, actor)
-        require_provider_active(locked.cohort.course)
-        require_status(locked, S.ACCEPTED, S.STARTED)
-        if locked.learner_confirmed_start_at is None or (
-            locked.provider_recorded_start_at
-            and locked.learner_confirmed_start_at < locked.provider_recorded_start_at
-        ):
-            locked.learner_confirmed_start_at = timezone.now()
-            locked.save(update_fields=["learner_confirmed_start_at", "updated_at"])
-            record_event(locked, actor, "confirm_start", locked.status)
-        _pay_start_if_evidenced(locked, actor)
-    return locked
 
 
 def attendance_record(
     *, actor: User, enrolment: Enrolment, sessions: Iterable[tuple[dt.date, bool]]
 ) -> Enrolment:
-    """Record attendance per session (date, present); a date recorded again is corrected."""
+    """Record attendance per planned session that has taken place; a date recorded again is
+    corrected. Any other date refuses the whole request, naming it; nothing is stored."""
     sessions = list(sessions)
     if not sessions:
         raise InvalidInput("Send at least one session.", fields={"sessions": "Required."})
     with transaction.atomic():
-        locked = _lock_for_provider(enrolment, actor)
+        locked = lock_for_provider(enrolment, actor)
         require_status(locked, S.STARTED)
+        today = timezone.localdate()
+        planned = set(locked.cohort.session_dates)
+        problems = {}
+        for day, _ in sessions:
+            if day > today:
+                problems[day.isoformat()] = "in the future"
+            elif day not in planned:
+                problems[day.isoformat()] = "not a planned session of this cohort"
+        if problems:
+            raise InvalidSessions(
+                "These dates are not sessions that have taken place: "
+                + ", ".join(f"{day} ({why})" for day, why in sorted(problems.items()))
+                + ".",
+                dates=sorted(problems),
+                reasons=problems,
+            )
         for day, present in sessions:
             AttendanceRecord.objects.update_or_create(
                 enrolment=locked,
                 session_date=day,
                 defaults={"present": present, "recorded_by": actor},
             )
-        records = list(locked.attendance.values_list("present", flat=True))
-        locked.attendance_present, locked.attendance_planned = sum(records), len(records)
-        locked.attendance_percent = 100 * locked.attendance_present // locked.attendance_planned
-        locked.save(
-            update_fields=[
-                "attendance_present",
-                "attendance_planned",
-                "attendance_percent",
-                "updated_at",
-            ]
+        present_count, planned_count = attendance_counts(
+            locked, today, grace_days=settings.ATTENDANCE_GRACE_DAYS
         )
+        _store_attendance(locked, present_count, planned_count)
         record_event(
             locked,
             actor,
             "attendance",
             locked.status,
-            f"{len(sessions)} sessions; present at {locked.attendance_present} of "
-            f"{locked.attendance_planned}",
+            f"{len(sessions)} sessions; present at {present_count} of {planned_count} held",
         )
     return locked
 
 
 def enrolment_complete(*, actor: User, enrolment: Enrolment) -> Enrolment:
-    """The provider records completion; the attendance rule scales the completion payment."""
+    """The provider records completion, from the last planned session on (less the
+    programme's tolerance). Every session held counts: one without a record is an absence.
+    The attendance rule scales the completion payment."""
     with transaction.atomic():
-        locked = _lock_for_provider(enrolment, actor)
+        locked = lock_for_provider(enrolment, actor)
         require_status(locked, S.STARTED)
-        if locked.learner_confirmed_start_at is None:
+        today = timezone.localdate()
+        last = locked.cohort.last_session
+        tolerance = locked.programme.completion_tolerance_days if locked.programme else 0
+        if last is None or today < last - dt.timedelta(days=tolerance):
+            earliest = last - dt.timedelta(days=tolerance) if last else None
+            raise TooEarly(
+                "Completion can be recorded from "
+                + (f"{earliest:%d %B %Y}" if earliest else "the last session")
+                + " (the cohort's last planned session"
+                + (f", less {tolerance} days" if tolerance else "")
+                + ").",
+                earliest=earliest.isoformat() if earliest else None,
+            )
+        if locked.start_confirmed_by_id is None or locked.provider_recorded_start_at is None:
             raise StartNotConfirmed()
-        if not locked.attendance_planned:
+        if not locked.attendance.exists():
             raise AttendanceMissing()
+        present, planned = attendance_counts(locked, today, grace_days=None)
+        _store_attendance(locked, present, planned)
         locked.status, locked.completed_at = S.COMPLETED, timezone.now()
         locked.save(update_fields=["status", "completed_at", "updated_at"])
         amount = completion_amount(
             share=milestone_share(locked, "completion"),
             programme=locked.programme,
-            present=locked.attendance_present or 0,
-            planned=locked.attendance_planned,
+            present=present,
+            planned=planned,
         )
         release_milestone(actor=actor, enrolment=locked, milestone="completion", amount=amount)
         record_event(
@@ -176,16 +169,63 @@ def enrolment_complete(*, actor: User, enrolment: Enrolment) -> Enrolment:
             actor,
             "complete",
             S.STARTED,
-            f"Attended {locked.attendance_present} of {locked.attendance_planned} sessions",
+            f"Attended {present} of {planned} sessions",
             amount,
         )
     return locked
 
 
+def outcome_window(enrolment: Enrolment) -> tuple[dt.date, dt.date]:
+    """The dates an outcome may carry: from the cohort's end to the programme's window after it."""
+    months = (
+        enrolment.programme.outcome_window_months
+        if enrolment.programme
+        else DEFAULT_OUTCOME_WINDOW_MONTHS
+    )
+    end = enrolment.cohort.end_date
+    return end, add_months(end, months)
+
+
+def _check_outcome_date(enrolment: Enrolment, outcome_date: dt.date | None) -> None:
+    opens, closes = outcome_window(enrolment)
+    today = timezone.localdate()
+    if today > closes:
+        raise OutcomeOutsideWindow(
+            f"The outcome window closed on {closes:%d %B %Y}; a later outcome is not paid.",
+            window_opens=opens.isoformat(),
+            window_closes=closes.isoformat(),
+        )
+    if outcome_date is None:
+        raise InvalidInput(
+            "Give the date of the outcome (when the job, promotion or further learning began).",
+            fields={"outcome_date": "Required."},
+        )
+    if outcome_date > today:
+        raise InvalidInput(
+            "An outcome cannot be dated in the future.", fields={"outcome_date": "In the future."}
+        )
+    if not opens <= outcome_date <= closes:
+        raise OutcomeOutsideWindow(
+            f"Outcomes are dated from the cohort's end ({opens:%d %B %Y}) to "
+            f"{closes:%d %B %Y}; {outcome_date:%d %B %Y} is outside that window.",
+            window_opens=opens.isoformat(),
+            window_closes=closes.isoformat(),
+        )
+
+
 def enrolment_record_outcome(
-    *, actor: User, enrolment: Enrolment, outcome: str, evidence: str
+    *,
+    actor: User,
+    enrolment: Enrolment,
+    outcome: str,
+    evidence: str,
+    outcome_date: dt.date | None = None,
 ) -> Enrolment:
-    """Record the outcome: sampled ones wait for the funder, others pay now, `none` pays nothing."""
+    """Record the outcome: sampled ones wait for the funder, others pay now, `none` pays nothing.
+
+    A job, promotion or further learning needs its date and evidence; the date falls between
+    the cohort's end and the end of the programme's outcome window (six months by default).
+    """
     if outcome not in Enrolment.Outcome.values:
         raise InvalidInput(
             "Unknown outcome.", fields={"outcome": f"One of {', '.join(Enrolment.Outcome.values)}."}
@@ -195,13 +235,16 @@ def enrolment_record_outcome(
             "Describe the evidence for this outcome.", fields={"evidence": "Required."}
         )
     with transaction.atomic():
-        locked = _lock_for_provider(enrolment, actor)
+        locked = lock_for_provider(enrolment, actor)
         require_status(locked, S.COMPLETED)
+        if outcome != Enrolment.Outcome.NONE:
+            _check_outcome_date(locked, outcome_date)
         locked.status, locked.outcome, locked.outcome_evidence = (
             S.OUTCOME_RECORDED,
             outcome,
             evidence.strip(),
         )
+        locked.outcome_date = outcome_date if outcome != Enrolment.Outcome.NONE else None
         rate = locked.programme.outcome_sample_rate if locked.programme else 0
         if outcome == Enrolment.Outcome.NONE:
             locked.outcome_verification = ""
@@ -213,6 +256,7 @@ def enrolment_record_outcome(
             update_fields=[
                 "status",
                 "outcome",
+                "outcome_date",
                 "outcome_evidence",
                 "outcome_verification",
                 "updated_at",
@@ -230,6 +274,31 @@ def enrolment_record_outcome(
         elif outcome == Enrolment.Outcome.NONE:
             close_hold(locked, actor, "No outcome: the outcome share returns to the learner.")
     return locked
+
+
+def outcome_windows_close_due(*, today: dt.date | None = None) -> int:
+    """Completed enrolments whose outcome window has closed with no outcome recorded: the
+    outcome is recorded as none and the outcome share returns to the learner."""
+    today = today or timezone.localdate()
+    count = 0
+    for enrolment_id in list(
+        Enrolment.objects.filter(status=S.COMPLETED, hold_closed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    ):
+        with transaction.atomic():
+            locked = lock_enrolment(Enrolment.objects.get(pk=enrolment_id))
+            if locked.status != S.COMPLETED or today <= outcome_window(locked)[1]:
+                continue
+            locked.status, locked.outcome = S.OUTCOME_RECORDED, Enrolment.Outcome.NONE
+            locked.outcome_verification = ""
+            locked.save(update_fields=["status", "outcome", "outcome_verification", "updated_at"])
+            record_event(
+                locked, None, "outcome_window_closed", S.COMPLETED, "No outcome within the window."
+            )
+            close_hold(locked, None, "Outcome window closed: the outcome share returns.")
+            count += 1
+    return count
 
 
 def _pay_outcome_and_close(enrolment: Enrolment, actor: User | None) -> None:

@@ -58,6 +58,15 @@ def lock_enrolment(enrolment: Enrolment) -> Enrolment:
     )
 
 
+def lock_for_provider(enrolment: Enrolment, actor: User) -> Enrolment:
+    """Lock as `lock_enrolment`; the actor is one of the provider's people and the provider
+    is approved (a frozen provider's milestones are neither recorded nor paid)."""
+    locked = lock_enrolment(enrolment)
+    require_provider_member(locked, actor)
+    require_provider_active(locked.cohort.course)
+    return locked
+
+
 def require_status(enrolment: Enrolment, *allowed: str) -> None:
     if enrolment.status not in allowed:
         raise InvalidTransition(

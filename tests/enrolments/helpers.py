@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from courses.models import Cohort, Course
+from django.utils import timezone
+
+from courses.models import Cohort, Course, dates_on_weekdays
 from enrolments.models import Enrolment
 from enrolments.services import enrolment_apply, enrolment_offer
 from enrolments.services.money import provider_payable_account
@@ -41,6 +44,22 @@ class World:
             grant_create(actor=self.officer, programme=self.programme, learner=learner)
         return learner
 
+    def run_cohort(self, *, days_ago: int, days: int | None = None) -> None:
+        """Move the cohort as if time had passed: it started `days_ago` days ago and runs for
+        `days` days (to today by default), with a session every day. Test set-up only: the
+        services refuse to move sessions that have been held."""
+        today = timezone.localdate()
+        start = today - dt.timedelta(days=days_ago)
+        end = start + dt.timedelta(days=(days if days is not None else days_ago + 1) - 1)
+        Cohort.objects.filter(pk=self.cohort.pk).update(
+            start_date=start,
+            end_date=end,
+            application_deadline=start,
+            weekdays=[0, 1, 2, 3, 4, 5, 6],
+            session_dates=dates_on_weekdays(start, end, [0, 1, 2, 3, 4, 5, 6]),
+        )
+        self.cohort.refresh_from_db()
+
     def offered(self, learner: User | None = None) -> Enrolment:
         learner = learner or self.learner()
         enrolment = enrolment_apply(
@@ -69,7 +88,15 @@ def make_world(
     course = CourseFactory.create(
         provider=staff.provider, price=price, title="Data Analyst Bootcamp"
     )
-    cohort = CohortFactory.create(course=course, capacity=capacity)
+    # A one-day cohort today: every step, from applying to the outcome, can happen today.
+    today = timezone.localdate()
+    cohort = CohortFactory.create(
+        course=course,
+        capacity=capacity,
+        start_date=today,
+        end_date=today,
+        application_deadline=today,
+    )
     return World(programme, officer, staff, course, cohort)
 
 

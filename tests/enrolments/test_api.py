@@ -70,6 +70,7 @@ def test_the_whole_journey_over_http(world: World) -> None:
     assert twice.json()["code"] == "invalid_transition"
     assert me.get("/api/v1/wallet").json()["totals"] == {"GBP": 0}
 
+    world.run_cohort(days_ago=9)  # the cohort ran ten daily sessions, the last today
     provider.post(f"/api/v1/provider/enrolments/{eid}/start")
     me.post(f"/api/v1/enrolments/{eid}/confirm-start")
     today = timezone.localdate()
@@ -85,7 +86,11 @@ def test_the_whole_journey_over_http(world: World) -> None:
     )
     outcome = provider.post(
         f"/api/v1/provider/enrolments/{eid}/outcome",
-        {"outcome": "employment", "evidence": "Offer letter from Tees Logistics"},
+        {
+            "outcome": "employment",
+            "evidence": "Offer letter from Tees Logistics",
+            "outcome_date": str(today),
+        },
         format="json",
     )
     assert outcome.json()["outcome_verification"] == "pending"

@@ -46,6 +46,7 @@ def _pot_balance(learner: User) -> int:
 def _started(world: World) -> Enrolment:
     enrolment = world.offered()
     enrolment = enrolment_accept(actor=enrolment.learner, enrolment=enrolment)
+    world.run_cohort(days_ago=9)  # ten daily sessions, the last today
     enrolment = enrolment_record_start(actor=world.provider_staff.user, enrolment=enrolment)
     return enrolment_confirm_start(actor=enrolment.learner, enrolment=enrolment)
 
@@ -68,6 +69,7 @@ def test_full_happy_path_pays_exactly_the_milestone_percentages() -> None:
     assert _pot_balance(learner) == 0
     assert ledger_verify().ok
 
+    world.run_cohort(days_ago=9)  # the cohort ran ten days; its last session is today
     enrolment = enrolment_record_start(actor=staff, enrolment=enrolment)
     assert balance(world.payable.pk) == 0  # the learner has not confirmed yet
     enrolment = enrolment_confirm_start(actor=learner, enrolment=enrolment)
@@ -85,6 +87,7 @@ def test_full_happy_path_pays_exactly_the_milestone_percentages() -> None:
         enrolment=enrolment,
         outcome="employment",
         evidence="Junior analyst at Tees Logistics from 3 March",
+        outcome_date=timezone.localdate(),
     )
     assert enrolment.outcome_verification == "pending"  # sampled (rate 1): waits for the funder
     assert balance(world.payable.pk) == 320_000
@@ -157,7 +160,11 @@ def test_rejected_or_absent_outcomes_are_not_paid_and_the_rest_returns() -> None
     enrolment = attendance_record(actor=staff, enrolment=enrolment, sessions=_sessions(10, 0))
     enrolment = enrolment_complete(actor=staff, enrolment=enrolment)
     enrolment = enrolment_record_outcome(
-        actor=staff, enrolment=enrolment, outcome="promotion", evidence="Letter"
+        actor=staff,
+        enrolment=enrolment,
+        outcome="promotion",
+        evidence="Letter",
+        outcome_date=timezone.localdate(),
     )
     with pytest.raises(Exception, match="Say why"):
         outcome_verify(actor=world.officer, enrolment=enrolment, verified=False, reason="")
@@ -193,7 +200,11 @@ def test_unsampled_outcome_pays_on_record() -> None:
     enrolment = attendance_record(actor=staff, enrolment=enrolment, sessions=_sessions(10, 0))
     enrolment = enrolment_complete(actor=staff, enrolment=enrolment)
     enrolment = enrolment_record_outcome(
-        actor=staff, enrolment=enrolment, outcome="further_learning", evidence="Level 5 place"
+        actor=staff,
+        enrolment=enrolment,
+        outcome="further_learning",
+        evidence="Level 5 place",
+        outcome_date=timezone.localdate(),
     )
     assert enrolment.outcome_verification == "not_sampled"
     assert balance(world.payable.pk) == 400_000
@@ -214,7 +225,11 @@ def test_invalid_transitions_are_refused_and_change_nothing() -> None:
     assert info.value.code == "invalid_transition"
     with pytest.raises(InvalidTransition):
         enrolment_record_outcome(
-            actor=staff, enrolment=enrolment, outcome="employment", evidence="x"
+            actor=staff,
+            enrolment=enrolment,
+            outcome="employment",
+            evidence="x",
+            outcome_date=timezone.localdate(),
         )
     enrolment = enrolment_record_start(actor=staff, enrolment=enrolment)
     with pytest.raises(StartNotConfirmed):
@@ -317,10 +332,12 @@ def test_cancelling_a_cohort_returns_everything_including_milestones_and_co_paym
     world = make_world(
         price=400_000, allowance=400_000, co_payment_kind="flat", co_payment_flat=20_000
     )
-    started = _started(world)
-    accepted = world.offered()
+    started, accepted, applied = world.offered(), world.offered(), world.offered()
+    started = enrolment_accept(actor=started.learner, enrolment=started)
     accepted = enrolment_accept(actor=accepted.learner, enrolment=accepted)
-    applied = world.offered()
+    world.run_cohort(days_ago=9)
+    started = enrolment_record_start(actor=world.provider_staff.user, enrolment=started)
+    started = enrolment_confirm_start(actor=started.learner, enrolment=started)
     assert balance(world.payable.pk) > 0
     # The longest reason the API allows (500 characters) still fits the ledger memo.
     cohort_cancel(

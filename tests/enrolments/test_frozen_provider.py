@@ -97,6 +97,7 @@ def test_attendance_completion_outcome_and_verification_wait_while_suspended() -
     world = make_world(price=400_000, allowance=400_000, sample_rate="1")
     staff = world.provider_staff.user
     enrolment = _accepted(world)
+    world.run_cohort(days_ago=9)
     enrolment = enrolment_record_start(actor=staff, enrolment=enrolment)
     enrolment = enrolment_confirm_start(actor=enrolment.learner, enrolment=enrolment)
     enrolment = attendance_record(actor=staff, enrolment=enrolment, sessions=_sessions(10))
@@ -116,7 +117,11 @@ def test_attendance_completion_outcome_and_verification_wait_while_suspended() -
         )
     _set(world, Provider.Status.APPROVED)
     enrolment = enrolment_record_outcome(
-        actor=staff, enrolment=enrolment, outcome="employment", evidence="Job at Acme"
+        actor=staff,
+        enrolment=enrolment,
+        outcome="employment",
+        evidence="Job at Acme",
+        outcome_date=timezone.localdate(),
     )
     assert enrolment.outcome_verification == "pending"
     paid_before = balance(world.payable.pk)

@@ -67,9 +67,10 @@ def _days(n: int) -> list[dt.date]:
     return [today - dt.timedelta(days=d) for d in range(n)]
 
 
-def _started(world: World) -> Enrolment:
+def _started(world: World, *, days: int = 10) -> Enrolment:
     enrolment = world.offered()
     enrolment = enrolment_accept(actor=enrolment.learner, enrolment=enrolment)
+    world.run_cohort(days_ago=days - 1)  # daily sessions, the last today
     enrolment = enrolment_record_start(actor=world.provider_staff.user, enrolment=enrolment)
     return enrolment_confirm_start(actor=enrolment.learner, enrolment=enrolment)
 
@@ -88,7 +89,7 @@ def test_attendance_thresholds_compare_exact_fractions(
 ) -> None:
     world = make_world(price=400_000, allowance=400_000)
     staff = world.provider_staff.user
-    enrolment = _started(world)
+    enrolment = _started(world, days=planned)
     days = _days(planned)
     sessions = [(day, index < present) for index, day in enumerate(days)]
     enrolment = attendance_record(actor=staff, enrolment=enrolment, sessions=sessions)
@@ -129,7 +130,11 @@ def test_a_cancelled_enrolment_leaves_the_verification_queue_and_cannot_be_decid
     )
     enrolment = enrolment_complete(actor=staff, enrolment=enrolment)
     enrolment = enrolment_record_outcome(
-        actor=staff, enrolment=enrolment, outcome="employment", evidence="Analyst at Acme"
+        actor=staff,
+        enrolment=enrolment,
+        outcome="employment",
+        evidence="Analyst at Acme",
+        outcome_date=timezone.localdate(),
     )
     assert enrolment.outcome_verification == "pending"
     cohort_cancel(actor=staff, cohort=world.cohort, reason="Trainer left")

@@ -101,6 +101,18 @@ class ProgrammeInputSerializer(serializers.Serializer):
     outcome_sample_rate = serializers.DecimalField(
         max_digits=4, decimal_places=3, min_value=0, max_value=1, default=Decimal("0.10")
     )
+    completion_tolerance_days = serializers.IntegerField(
+        min_value=0,
+        max_value=30,
+        default=0,
+        help_text="Completion may be recorded this many days before the last planned session.",
+    )
+    outcome_window_months = serializers.IntegerField(
+        min_value=1,
+        max_value=24,
+        default=6,
+        help_text="Outcomes are dated from the cohort's end to this many months after it.",
+    )
 
 
 class ProgrammeCreateInputSerializer(ProgrammeInputSerializer):

@@ -88,6 +88,14 @@ class FundingProgramme(models.Model):
     outcome_sample_rate = models.DecimalField(
         max_digits=4, decimal_places=3, default=Decimal("0.10")
     )
+    # The calendar: completion may be recorded this many days before the last planned session;
+    # outcomes are dated on or after the cohort's end and within this many months of it.
+    completion_tolerance_days = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(30)]
+    )
+    outcome_window_months = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
     budget_account = models.OneToOneField(
         LedgerAccount, on_delete=models.PROTECT, related_name="programme", editable=False
     )

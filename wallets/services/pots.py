@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import Q
@@ -19,7 +20,10 @@ from wallets.models import FundingProgramme, LedgerAccount, LedgerTransaction, W
 logger = logging.getLogger(__name__)
 
 
-def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+Moment = TypeVar("Moment", dt.date, dt.datetime)
+
+
+def add_months(moment: Moment, months: int) -> Moment:
     """Same day `months` later, clamped to the month's last day (31 Jan + 1 month → 28/29 Feb)."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1

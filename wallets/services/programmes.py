@@ -50,6 +50,8 @@ EDITABLE_FIELDS = {
     "attendance_pro_rata_from_percent",
     "attendance_below_fraction",
     "outcome_sample_rate",
+    "completion_tolerance_days",
+    "outcome_window_months",
 }
 
 
