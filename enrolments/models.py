@@ -67,13 +67,6 @@ class Enrolment(models.Model):
     milestone_start_percent = models.PositiveSmallIntegerField(default=45)
     milestone_completion_percent = models.PositiveSmallIntegerField(default=35)
     milestone_outcome_percent = models.PositiveSmallIntegerField(default=20)
-    hold_account = models.OneToOneField(
-        LedgerAccount,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="enrolment_hold",
-    )
     # Evidence
     provider_recorded_start_at = models.DateTimeField(null=True, blank=True)
     learner_confirmed_start_at = models.DateTimeField(
@@ -161,10 +154,55 @@ class EnrolmentEvent(models.Model):
         return f"{self.action}: {self.from_status} → {self.to_status}"
 
 
+class EnrolmentHold(models.Model):
+    """One escrow account per enrolment and source of its money (docs/adr: holds per source).
+
+    A programme's grant pots pay into that programme's hold, the learner's own top-up into a
+    personal hold, a deferral into a deferral hold, so the ledger itself shows whose money is
+    held and whose paid the provider. Milestones are paid from the holds in `position`
+    order: money that would expire first is used first.
+    """
+
+    class Source(models.TextChoices):
+        GRANT = "grant", "Programme grant"
+        PERSONAL = "personal", "Learner's own money"
+        DEFERRAL = "deferral", "Deferred fee (repayment agreement)"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="holds")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    programme = models.ForeignKey(
+        FundingProgramme, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    account = models.OneToOneField(
+        LedgerAccount, on_delete=models.PROTECT, related_name="enrolment_hold"
+    )
+    amount = models.BigIntegerField(help_text="What the hold received at acceptance.")
+    position = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["enrolment", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "position"], name="enrolment_hold_position_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="enrolment_hold_amount"),
+            models.CheckConstraint(
+                condition=models.Q(source="personal", programme__isnull=True)
+                | (~models.Q(source="personal") & models.Q(programme__isnull=False)),
+                name="enrolment_hold_source_programme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} hold {self.pk} of enrolment {self.enrolment_id}"
+
+
 class HoldDraw(models.Model):
     """How much of an enrolment's hold came from which pot (returns go back the same way)."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="draws")
+    hold = models.ForeignKey(EnrolmentHold, on_delete=models.PROTECT, related_name="draws")
     pot = models.ForeignKey(WalletPot, on_delete=models.PROTECT, related_name="+")
     amount = models.BigIntegerField()
     returned = models.BigIntegerField(default=0)

@@ -159,22 +159,46 @@ def ledger_error_from_database(exc: DatabaseError) -> Exception:
 
 
 def account_create(
-    *, key: str, kind: str, name: str, currency: str, allow_negative: bool = False
+    *,
+    key: str,
+    kind: str,
+    name: str,
+    currency: str,
+    allow_negative: bool = False,
+    programme_id: int | None = None,
+    provider_id: int | None = None,
 ) -> LedgerAccount:
     check_currency(currency)
     return LedgerAccount.objects.create(
-        key=key, kind=kind, name=name[:200], currency=currency, allow_negative=allow_negative
+        key=key,
+        kind=kind,
+        name=name[:200],
+        currency=currency,
+        allow_negative=allow_negative,
+        owner_programme_id=programme_id,
+        owner_provider_id=provider_id,
     )
 
 
 def account_get_or_create(
-    *, key: str, kind: str, name: str, currency: str, allow_negative: bool = False
+    *,
+    key: str,
+    kind: str,
+    name: str,
+    currency: str,
+    allow_negative: bool = False,
+    provider_id: int | None = None,
 ) -> LedgerAccount:
     account = LedgerAccount.objects.filter(key=key).first()
     if account is not None:
         return account
     return account_create(
-        key=key, kind=kind, name=name, currency=currency, allow_negative=allow_negative
+        key=key,
+        kind=kind,
+        name=name,
+        currency=currency,
+        allow_negative=allow_negative,
+        provider_id=provider_id,
     )
 
 

@@ -275,7 +275,7 @@ def _cancel_one(
         enrolment.outcome_verification = ""
     enrolment.save(update_fields=["status", "outcome_verification", "updated_at"])
     record_event(enrolment, actor, action, before, reason)
-    if enrolment.hold_account_id and enrolment.hold_closed_at is None:
+    if enrolment.hold_closed_at is None and enrolment.holds.exists():
         if claw_back:
             claw_back_milestones(actor=actor, enrolment=enrolment)
         close_hold(enrolment, actor, f"Cancelled: {reason}")

@@ -1,4 +1,8 @@
-"""Enrolment money: the price split, the escrow hold, milestone releases and returns.
+"""Enrolment money: the offer's terms, the escrow holds, milestone releases and returns.
+
+Escrow is kept per source of money (docs/adr/0008): one hold per programme whose pots pay,
+one for the learner's own money (and one for a deferral), so whose money is held and whose
+paid a provider is read from the ledger.
 
 Call these only inside a transaction that holds the enrolment's row lock (see
 enrolments/services/enrolments.py); each posting locks its ledger accounts in primary-key order.
@@ -18,13 +22,13 @@ from core.idempotency import scoped_key
 from core.money import round_money_down
 from courses.models import Course
 from enrolments.errors import ClawbackFailed, InvalidSplit
-from enrolments.models import Enrolment, HoldDraw, MilestonePayment
+from enrolments.models import Enrolment, EnrolmentHold, HoldDraw, MilestonePayment
 from providers.models import Provider
 from users.models import User
 from wallets.errors import InsufficientFunds
 from wallets.ledger import account_create, account_get_or_create, ledger_post
 from wallets.models import FundingProgramme, LedgerAccount, LedgerTransaction, Wallet, WalletPot
-from wallets.services.pots import SpendTarget, spendable_pots, wallet_spend
+from wallets.services.pots import Draw, SpendTarget, spendable_pots, wallet_spend
 
 DEFAULT_SCHEDULE = (45, 35, 20)
 
@@ -79,6 +83,39 @@ def provider_payable_account(provider: Provider, currency: str) -> LedgerAccount
         kind=LedgerAccount.Kind.PROVIDER_PAYABLE,
         name=f"{provider.display_name} payable ({currency})",
         currency=currency,
+        provider_id=provider.pk,
+    )
+
+
+def hold_account_for(
+    enrolment: Enrolment,
+    *,
+    source: str,
+    programme_id: int | None,
+    amount: int,
+) -> EnrolmentHold:
+    """A new escrow hold for one source of the enrolment's money (after the existing ones in
+    release order). The caller posts `amount` into its account in the same transaction."""
+    return EnrolmentHold.objects.create(
+        enrolment=enrolment,
+        source=source,
+        programme_id=programme_id,
+        account=_new_hold_account(enrolment, source=source, programme_id=programme_id),
+        amount=amount,
+        position=enrolment.holds.count(),
+    )
+
+
+def _new_hold_account(
+    enrolment: Enrolment, *, source: str, programme_id: int | None
+) -> LedgerAccount:
+    label = f"{source}:{programme_id}" if programme_id else source
+    return account_create(
+        key=f"hold:enrolment:{enrolment.pk}:{label}",
+        kind=LedgerAccount.Kind.ESCROW_HOLD,
+        name=f"Hold for enrolment {enrolment.pk} ({label})",
+        currency=enrolment.currency,
+        programme_id=programme_id,
     )
 
 
@@ -90,41 +127,80 @@ def hold_funds(
     course: Course,
     idempotency_key: str | None,
 ) -> None:
-    """Move the wallet part from the learner's pots into a new escrow hold for this enrolment."""
+    """Move the wallet part from the learner's pots into escrow: one hold per programme whose
+    pots pay (earliest expiry first), and one for the learner's own money, in one posting."""
     if enrolment.wallet_part == 0:
         return
-    hold = account_create(
-        key=f"hold:enrolment:{enrolment.pk}",
-        kind=LedgerAccount.Kind.ESCROW_HOLD,
-        name=f"Hold for enrolment {enrolment.pk}",
-        currency=enrolment.currency,
-    )
+    accounts: dict[int | None, LedgerAccount] = {}
+    order: list[int | None] = []
+
+    def route(draw: Draw) -> LedgerAccount:
+        if draw.programme_id not in accounts:
+            accounts[draw.programme_id] = _new_hold_account(
+                enrolment, source=_source(draw.programme_id), programme_id=draw.programme_id
+            )
+            order.append(draw.programme_id)
+        return accounts[draw.programme_id]
+
     spend = wallet_spend(
         actor=actor,
         wallet=wallet,
         amount=enrolment.wallet_part,
         currency=enrolment.currency,
         target=spend_target(course),
-        destination=hold,
+        destination=route,
         kind=LedgerTransaction.Kind.ENROLMENT_HOLD,
         memo=f"Held for {course.title}",
         idempotency_key=scoped_key("hold", enrolment.pk, key=idempotency_key),
     )
-    enrolment.hold_account = hold
+    holds = {}
+    for position, programme_id in enumerate(order):
+        holds[programme_id] = EnrolmentHold.objects.create(
+            enrolment=enrolment,
+            source=_source(programme_id),
+            programme_id=programme_id,
+            account=accounts[programme_id],
+            amount=sum(d.amount for d in spend.draws if d.programme_id == programme_id),
+            position=position,
+        )
     HoldDraw.objects.bulk_create(
-        HoldDraw(enrolment=enrolment, pot_id=d.pot_id, amount=d.amount) for d in spend.draws
+        HoldDraw(enrolment=enrolment, hold=holds[d.programme_id], pot_id=d.pot_id, amount=d.amount)
+        for d in spend.draws
     )
 
 
+def _source(programme_id: int | None) -> str:
+    return EnrolmentHold.Source.GRANT if programme_id else EnrolmentHold.Source.PERSONAL
+
+
+def held_total(enrolment: Enrolment) -> int:
+    """What the enrolment's holds received at acceptance: the base of its milestone shares."""
+    return sum(hold.amount for hold in enrolment.holds.all())
+
+
+def _locked_holds(enrolment: Enrolment) -> list[tuple[EnrolmentHold, int]]:
+    """The holds in release order with their balances, accounts locked by id."""
+    holds = list(enrolment.holds.order_by("position"))
+    balances = dict(
+        LedgerAccount.objects.select_for_update()
+        .filter(pk__in=[hold.account_id for hold in holds])
+        .order_by("pk")
+        .values_list("pk", "balance")
+    )
+    return [(hold, balances[hold.account_id]) for hold in holds]
+
+
 def milestone_share(enrolment: Enrolment, milestone: str) -> int:
-    """Start and completion shares round down; outcome takes the remainder, so they sum exactly."""
-    start = enrolment.wallet_part * enrolment.milestone_start_percent // 100
-    completion = enrolment.wallet_part * enrolment.milestone_completion_percent // 100
+    """Shares of what is held. Start and completion round down; outcome takes the remainder,
+    so they sum exactly."""
+    held = held_total(enrolment)
+    start = held * enrolment.milestone_start_percent // 100
+    completion = held * enrolment.milestone_completion_percent // 100
     if milestone == MilestonePayment.Milestone.START:
         return start
     if milestone == MilestonePayment.Milestone.COMPLETION:
         return completion
-    return enrolment.wallet_part - start - completion
+    return held - start - completion
 
 
 def completion_amount(
@@ -153,18 +229,30 @@ def completion_amount(
 def release_milestone(
     *, actor: User | None, enrolment: Enrolment, milestone: str, amount: int
 ) -> MilestonePayment:
-    """Pay `amount` of the hold to the provider for `milestone`; at most once per milestone."""
+    """Pay `amount` from the holds to the provider for `milestone`; at most once per milestone.
+
+    Holds pay in release order (money that would expire first is used first), each line in
+    one posting, so the ledger shows which programme's money paid.
+    """
     payment = MilestonePayment.objects.create(
         enrolment=enrolment, milestone=milestone, amount=amount
     )
     if amount > 0:
-        assert enrolment.hold_account_id is not None
         course = enrolment.cohort.course
         payable = provider_payable_account(course.provider, enrolment.currency)
+        lines: list[tuple[LedgerAccount | int, int]] = []
+        remaining = amount
+        for hold, balance in _locked_holds(enrolment):
+            take = min(balance, remaining)
+            if take > 0:
+                lines.append((hold.account_id, -take))
+                remaining -= take
+        if remaining:  # never more than the holds hold; PostgreSQL's CHECK is the backstop
+            raise InsufficientFunds("The holds cannot cover this milestone.", shortfall=remaining)
         posting = ledger_post(
             kind=LedgerTransaction.Kind.MILESTONE_RELEASE,
             currency=enrolment.currency,
-            lines=[(enrolment.hold_account_id, -amount), (payable, amount)],
+            lines=[*lines, (payable, amount)],
             actor_id=actor.pk if actor else None,
             memo=f"{MilestonePayment.Milestone(milestone).label} milestone: {course.title}",
             idempotency_key=f"milestone:{enrolment.pk}:{milestone}",
@@ -175,20 +263,15 @@ def release_milestone(
 
 
 def return_hold(*, actor: User | None, enrolment: Enrolment, memo: str) -> int:
-    """Return what the hold still holds to the pots it came from (latest draw first).
-
-    Money for a pot that has expired goes back to that pot's programme budget instead.
+    """Return what the holds still hold to the pots it came from (latest draw first), in one
+    posting. Money for a pot that has expired goes back to that pot's programme budget.
     Returns the amount returned.
     """
-    if enrolment.hold_account_id is None:
-        return 0
-    balance = LedgerAccount.objects.select_for_update().get(pk=enrolment.hold_account_id).balance
-    if balance == 0:
+    holds = [(hold, balance) for hold, balance in _locked_holds(enrolment) if balance > 0]
+    if not holds:
         return 0
     now = timezone.now()
-    credits: dict[int, int] = defaultdict(int)
-    remaining = balance
-    draws = list(enrolment.draws.order_by("-pk"))
+    draws = list(HoldDraw.objects.filter(hold__in=[h for h, _ in holds]).order_by("-pk"))
     # Lock the pots (by id) before reading their expiry: a pot that expires at this moment
     # must not receive money that its expiry run has already swept (it would be stranded).
     pots = {
@@ -198,45 +281,55 @@ def return_hold(*, actor: User | None, enrolment: Enrolment, memo: str) -> int:
         .filter(pk__in={draw.pot_id for draw in draws})
         .order_by("pk")
     }
-    for draw in draws:
-        give = min(draw.amount - draw.returned, remaining)
-        if give <= 0:
-            continue
-        pot = pots[draw.pot_id]
-        expired = not pot.is_spendable(now)
-        target = pot.programme.budget_account_id if expired and pot.programme else pot.account_id
-        credits[target] += give
-        draw.returned += give
-        draw.save(update_fields=["returned"])
-        remaining -= give
-        if remaining == 0:
-            break
-    if remaining:  # cannot happen unless draws were lost; refuse rather than guess
-        raise InsufficientFunds(
-            "The hold's draws do not account for its balance.", enrolment_id=enrolment.pk
-        )
+    credits: dict[int, int] = defaultdict(int)
+    lines: list[tuple[LedgerAccount | int, int]] = []
+    for hold, balance in holds:
+        remaining = balance
+        for draw in (d for d in draws if d.hold_id == hold.pk):
+            give = min(draw.amount - draw.returned, remaining)
+            if give <= 0:
+                continue
+            pot = pots[draw.pot_id]
+            expired = not pot.is_spendable(now)
+            target = (
+                pot.programme.budget_account_id if expired and pot.programme else pot.account_id
+            )
+            credits[target] += give
+            draw.returned += give
+            draw.save(update_fields=["returned"])
+            remaining -= give
+            if remaining == 0:
+                break
+        if remaining:  # cannot happen unless draws were lost; refuse rather than guess
+            raise InsufficientFunds(
+                "A hold's draws do not account for its balance.", enrolment_id=enrolment.pk
+            )
+        lines.append((hold.account_id, -balance))
     ledger_post(
         kind=LedgerTransaction.Kind.HOLD_RETURN,
         currency=enrolment.currency,
-        lines=[(enrolment.hold_account_id, -balance), *credits.items()],
+        lines=[*lines, *credits.items()],
         actor_id=actor.pk if actor else None,
         memo=memo,
     )
-    return balance
+    return sum(balance for _, balance in holds)
 
 
 def claw_back_milestones(*, actor: User, enrolment: Enrolment) -> int:
-    """A cancelled cohort returns everything: paid milestones come back from the provider."""
-    paid = sum(p.amount for p in enrolment.milestone_payments.all())
+    """A cancelled cohort returns everything: paid milestones come back from the provider,
+    each hold getting back what it paid."""
+    holds = _locked_holds(enrolment)
+    back = [(hold.account_id, hold.amount - balance) for hold, balance in holds]
+    back = [(account, amount) for account, amount in back if amount > 0]
+    paid = sum(amount for _, amount in back)
     if paid == 0:
         return 0
-    assert enrolment.hold_account_id is not None
     payable = provider_payable_account(enrolment.cohort.course.provider, enrolment.currency)
     try:
         ledger_post(
             kind=LedgerTransaction.Kind.CLAWBACK,
             currency=enrolment.currency,
-            lines=[(payable, -paid), (enrolment.hold_account_id, paid)],
+            lines=[(payable, -paid), *back],
             actor_id=actor.pk,
             memo=f"Cohort cancelled: milestone payments returned for enrolment {enrolment.pk}",
         )

@@ -102,3 +102,12 @@ def make_world(
 
 def balance(account_id: int | None) -> int:
     return LedgerAccount.objects.get(pk=account_id).balance if account_id else 0
+
+
+def held(enrolment: Enrolment) -> int:
+    """What the enrolment's escrow holds hold now (all sources together)."""
+    return sum(
+        LedgerAccount.objects.filter(enrolment_hold__enrolment=enrolment).values_list(
+            "balance", flat=True
+        )
+    )

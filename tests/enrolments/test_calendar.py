@@ -31,7 +31,7 @@ from enrolments.services import (
     start_dispute_decide,
     starts_lapse_due,
 )
-from tests.enrolments.helpers import World, balance, make_world
+from tests.enrolments.helpers import World, balance, held, make_world
 from tests.factories import CohortFactory
 from tests.helpers import client_for
 from wallets.models import LedgerTransaction
@@ -406,7 +406,7 @@ def test_an_outcome_window_that_closes_empty_returns_the_outcome_share() -> None
         assert outcome_windows_close_due() == 1
     enrolment.refresh_from_db()
     assert (enrolment.status, enrolment.outcome) == ("outcome_recorded", "none")
-    assert balance(enrolment.hold_account_id) == 0
+    assert held(enrolment) == 0
     pots = sum(p.account.balance for p in enrolment.learner.wallet.pots.select_related("account"))
     assert pots == 80_000  # the 20 % outcome share is the learner's again
     assert ledger_verify().ok
@@ -461,7 +461,7 @@ def test_the_whole_journey_follows_the_clock() -> None:
         assert enrolment.outcome_verification == "pending"
         enrolment = outcome_verify(actor=world.officer, enrolment=enrolment, verified=True)
     assert balance(world.payable.pk) == 400_000
-    assert balance(enrolment.hold_account_id) == 0
+    assert held(enrolment) == 0
     with on(world.cohort.end_date + dt.timedelta(days=365)):
         assert outcome_windows_close_due() == 0  # settled: nothing left to close
     assert ledger_verify().ok

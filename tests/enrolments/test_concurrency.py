@@ -45,7 +45,7 @@ def test_thirty_learners_accept_twenty_seats_at_the_same_moment() -> None:
     assert cohort.seats_taken == 20
     assert cohort.status == "full"
     held = sum(
-        LedgerAccount.objects.filter(enrolment_hold__cohort=world.cohort).values_list(
+        LedgerAccount.objects.filter(enrolment_hold__enrolment__cohort=world.cohort).values_list(
             "balance", flat=True
         )
     )

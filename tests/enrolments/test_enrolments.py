@@ -26,7 +26,7 @@ from enrolments.services import (
 )
 from providers.errors import ProviderNotActive
 from providers.services import provider_set_status
-from tests.enrolments.helpers import World, balance, make_world
+from tests.enrolments.helpers import World, balance, held, make_world
 from tests.factories import UserFactory
 from users.models import User
 from wallets.errors import InsufficientFunds
@@ -65,7 +65,7 @@ def test_full_happy_path_pays_exactly_the_milestone_percentages() -> None:
     enrolment = enrolment_accept(actor=learner, enrolment=enrolment)
     assert enrolment.status == "accepted"
     assert enrolment.wallet_part == 400_000
-    assert balance(enrolment.hold_account_id) == 400_000
+    assert held(enrolment) == 400_000
     assert _pot_balance(learner) == 0
     assert ledger_verify().ok
 
@@ -93,7 +93,7 @@ def test_full_happy_path_pays_exactly_the_milestone_percentages() -> None:
     assert balance(world.payable.pk) == 320_000
     enrolment = outcome_verify(actor=world.officer, enrolment=enrolment, verified=True)
     assert balance(world.payable.pk) == 400_000  # + 20 %
-    assert balance(enrolment.hold_account_id) == 0
+    assert held(enrolment) == 0
     assert list(enrolment.milestone_payments.order_by("pk").values_list("milestone", "amount")) == [
         ("start", 180_000),
         ("completion", 140_000),
@@ -113,7 +113,7 @@ def test_withdrawal_after_start_returns_exactly_the_rest() -> None:
     assert balance(world.payable.pk) == 135_000  # 45 % of 300,000
     enrolment = enrolment_withdraw(actor=learner, enrolment=enrolment, reason="Moved for work")
     assert enrolment.status == "withdrawn"
-    assert balance(enrolment.hold_account_id) == 0
+    assert held(enrolment) == 0
     assert balance(world.payable.pk) == 135_000  # the paid milestone stays with the provider
     assert _pot_balance(learner) == 100_000 + 165_000
     world.cohort.refresh_from_db()
@@ -239,7 +239,7 @@ def test_invalid_transitions_are_refused_and_change_nothing() -> None:
         enrolment_complete(actor=staff, enrolment=enrolment)
     enrolment.refresh_from_db()
     assert enrolment.status == "started"
-    assert balance(enrolment.hold_account_id) == 400_000 - 180_000
+    assert held(enrolment) == 400_000 - 180_000
     assert ledger_verify().ok
 
 
@@ -294,7 +294,7 @@ def test_co_payment_follows_the_programme_rule() -> None:
         360_000,
         40_000,
     )
-    assert balance(enrolment.hold_account_id) == 360_000
+    assert held(enrolment) == 360_000
 
 
 def test_a_suspended_providers_offers_cannot_be_accepted() -> None:
@@ -346,7 +346,7 @@ def test_cancelling_a_cohort_returns_everything_including_milestones_and_co_paym
     for enrolment in (started, accepted, applied):
         enrolment.refresh_from_db()
         assert enrolment.status == "cancelled"
-        assert balance(enrolment.hold_account_id) == 0
+        assert held(enrolment) == 0
         assert _pot_balance(enrolment.learner) == 400_000
     assert balance(world.payable.pk) == 0
     assert sorted(Refund.objects.values_list("amount", flat=True)) == [20_000, 20_000]

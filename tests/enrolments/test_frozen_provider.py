@@ -28,7 +28,7 @@ from enrolments.services import (
 from providers.errors import ProviderNotActive
 from providers.models import Provider
 from providers.services import provider_invite, provider_set_status
-from tests.enrolments.helpers import World, balance, make_world
+from tests.enrolments.helpers import World, balance, held, make_world
 from tests.factories import ProviderFactory, ProviderMembershipFactory, UserFactory
 from tests.helpers import client_for
 from users.models import User
@@ -71,7 +71,7 @@ def test_a_suspended_provider_records_and_is_paid_no_milestone() -> None:
     enrolment.refresh_from_db()
     assert enrolment.status == "accepted"
     assert enrolment.provider_recorded_start_at is None
-    assert balance(enrolment.hold_account_id) == 400_000  # held, not returned, not paid
+    assert held(enrolment) == 400_000  # held, not returned, not paid
     assert balance(world.payable.pk) == 0
     assert ledger_verify().ok
 
@@ -240,7 +240,7 @@ def test_the_funder_may_cancel_a_frozen_providers_enrolment_and_return_the_held_
         actor=world.officer, enrolment=enrolment, reason="Provider under investigation"
     )
     assert cancelled.status == "cancelled"
-    assert balance(enrolment.hold_account_id) == 0
+    assert held(enrolment) == 0
     assert balance(world.payable.pk) == 180_000  # paid before the suspension: stays paid
     pots = sum(p.account.balance for p in enrolment.learner.wallet.pots.select_related("account"))
     assert pots == 220_000

@@ -13,7 +13,7 @@ from enrolments.services import (
     enrolment_offer,
     enrolment_record_start,
 )
-from tests.enrolments.helpers import World, balance, make_world
+from tests.enrolments.helpers import World, balance, held, make_world
 from tests.helpers import client_for
 from wallets.ledger import ledger_post
 from wallets.models import LedgerAccount
@@ -82,7 +82,7 @@ def test_a_learner_withdraws_over_http_from_every_state_that_allows_it(
     paid = sum(p.amount for p in enrolment.milestone_payments.all())
     pots = sum(p.account.balance for p in learner.wallet.pots.select_related("account"))
     assert pots + paid == 300_000
-    assert balance(enrolment.hold_account_id) == 0
+    assert held(enrolment) == 0
     assert ledger_verify().ok
 
 
@@ -144,5 +144,5 @@ def test_a_cancellation_that_cannot_claw_back_changes_nothing(world: World) -> N
     enrolment.refresh_from_db()
     world.cohort.refresh_from_db()
     assert (enrolment.status, world.cohort.status) == ("started", "open")
-    assert balance(enrolment.hold_account_id) == 165_000
+    assert held(enrolment) == 165_000
     assert ledger_verify().ok

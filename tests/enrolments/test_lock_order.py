@@ -30,7 +30,7 @@ from enrolments.services import (
     enrolment_withdraw,
 )
 from tests.concurrency import run_concurrently
-from tests.enrolments.helpers import World, balance, make_world
+from tests.enrolments.helpers import World, held, make_world
 from tests.factories import CohortFactory
 from tests.helpers import client_for
 from wallets.models import WalletPot
@@ -86,15 +86,15 @@ def _assert_money_exact(enrolments: list[Enrolment]) -> None:
     for stale in enrolments:
         enrolment = Enrolment.objects.get(pk=stale.pk)
         paid = sum(p.amount for p in MilestonePayment.objects.filter(enrolment=enrolment))
-        held = balance(enrolment.hold_account_id)
+        in_escrow = held(enrolment)
         if enrolment.status == "cancelled":
-            assert held == 0
+            assert in_escrow == 0
             assert _pots(enrolment) == PRICE  # cohort cancelled: everything came back
         elif enrolment.status == "withdrawn":
-            assert held == 0
+            assert in_escrow == 0
             assert _pots(enrolment) + paid == PRICE
         else:
-            assert _pots(enrolment) + held + paid == PRICE, enrolment.status
+            assert _pots(enrolment) + in_escrow + paid == PRICE, enrolment.status
     assert ledger_verify().ok
 
 

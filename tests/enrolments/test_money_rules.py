@@ -25,7 +25,7 @@ from enrolments.services import (
     enrolment_withdraw,
     outcome_verify,
 )
-from tests.enrolments.helpers import World, balance, make_world
+from tests.enrolments.helpers import World, held, make_world
 from tests.factories import UserFactory, make_programme
 from tests.helpers import client_for
 from wallets.services import grant_create, programme_approve_provider
@@ -54,7 +54,7 @@ def test_the_offer_fixes_the_price_the_learner_sees_and_acceptance_charges() -> 
         30_000,
         270_000,
     )
-    assert balance(enrolment.hold_account_id) == 270_000
+    assert held(enrolment) == 270_000
 
     # A new offer after the change carries the new price.
     later = world.offered()

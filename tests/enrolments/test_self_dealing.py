@@ -53,7 +53,7 @@ def test_someone_who_joins_the_provider_after_applying_is_neither_offered_nor_en
         enrolment_accept(actor=other.learner, enrolment=other)
     other.refresh_from_db()
     assert other.status == "offered"
-    assert other.hold_account_id is None
+    assert not other.holds.exists()
 
 
 @pytest.mark.parametrize("who", ["self", "colleague_officer", "colleague_auditor", "staff"])

@@ -27,6 +27,25 @@ class LedgerAccount(models.Model):
     name = models.CharField(max_length=200)
     currency = models.CharField(max_length=3)
     allow_negative = models.BooleanField(default=False)
+    # Whose money this account holds, so that reports read the figures from the ledger:
+    # a programme's budget, its learners' pots and the escrow holds its pots paid into;
+    # a provider's payable account.
+    owner_programme = models.ForeignKey(
+        "wallets.FundingProgramme",
+        null=True,
+        blank=True,
+        # Only an unused draft programme is ever deleted; its empty budget goes with it (the
+        # database refuses to delete an account that has entries).
+        on_delete=models.CASCADE,
+        related_name="ledger_accounts",
+    )
+    owner_provider = models.ForeignKey(
+        "providers.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_accounts",
+    )
     # Maintained only by the entry trigger; the database refuses any other change.
     balance = models.BigIntegerField(default=0, editable=False)
     entry_count = models.BigIntegerField(default=0, editable=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -46,6 +47,7 @@ def pot_create_for_grant(
         kind=LedgerAccount.Kind.WALLET_POT,
         name=f"{programme.name} pot of wallet {wallet.pk}",
         currency=programme.currency,
+        programme_id=programme.pk,
     )
     return WalletPot.objects.create(
         wallet=wallet,
@@ -153,6 +155,10 @@ class Draw:
     pot_id: int
     account_id: int
     amount: int
+    programme_id: int | None  # the programme whose grant pot this came from; None: own money
+
+
+Destination = LedgerAccount | int | Callable[[Draw], LedgerAccount | int]
 
 
 @dataclass(frozen=True)
@@ -169,13 +175,15 @@ def wallet_spend(
     amount: int,
     currency: str,
     target: SpendTarget,
-    destination: LedgerAccount | int,
+    destination: Destination,
     kind: str = LedgerTransaction.Kind.SPEND,
     memo: str = "",
     idempotency_key: str | None = None,
 ) -> Spend:
     """Move `amount` from the wallet's allowed pots (earliest expiry first) to `destination`.
 
+    `destination` is one account, or a function that names the account for each draw (so
+    that money from different programmes lands in different accounts, in one posting).
     Locks the pots' ledger accounts in primary-key order before reading their balances.
     Raises InsufficientFunds with the shortfall when the allowed pots cannot cover it.
     """
@@ -196,7 +204,7 @@ def wallet_spend(
         for pot in pots:
             take = min(balances[pot.account_id], remaining)
             if take > 0:
-                draws.append(Draw(pot.pk, pot.account_id, take))
+                draws.append(Draw(pot.pk, pot.account_id, take, pot.programme_id))
                 remaining -= take
             if remaining == 0:
                 break
@@ -215,15 +223,23 @@ def wallet_spend(
                 shortfall=remaining,
                 currency=currency,
             )
+        credits: dict[int, int] = defaultdict(int)
+        for draw in draws:
+            target_account = destination(draw) if callable(destination) else destination
+            credits[_account_pk(target_account)] += draw.amount
         posting = ledger_post(
             kind=kind,
             currency=currency,
-            lines=[*((d.account_id, -d.amount) for d in draws), (destination, amount)],
+            lines=[*((d.account_id, -d.amount) for d in draws), *credits.items()],
             actor_id=actor.pk,
             memo=memo,
             idempotency_key=idempotency_key,
         )
     return Spend(transaction_id=posting.transaction_id, draws=draws, replayed=posting.replayed)
+
+
+def _account_pk(account: LedgerAccount | int) -> int:
+    return account if isinstance(account, int) else account.pk
 
 
 def pot_expire(*, pot_id: int, now: dt.datetime | None = None) -> int | None:

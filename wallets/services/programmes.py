@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.errors import InvalidInput
 from core.idempotency import scoped_key
@@ -130,6 +130,10 @@ def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingPr
             currency=programme.currency,
         )
         programme.save()
+        # The budget is the programme's own money: attributed once the programme has an id.
+        LedgerAccount.objects.filter(pk=programme.budget_account_id).update(
+            owner_programme=programme
+        )
     return programme
 
 
@@ -205,5 +209,15 @@ def programme_delete(*, actor: User, programme: FundingProgramme) -> None:
         ):
             raise ProgrammeInUse(programme_id=locked.pk, status=locked.status)
         locked.approved_providers.clear()
-        locked.delete()
-        budget.delete()
+        # The programme and its budget point at each other; PostgreSQL checks foreign keys at
+        # commit, so both rows go in one transaction (the account's trigger refuses the
+        # delete if it ever had an entry).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {FundingProgramme._meta.db_table} WHERE id = %s",  # noqa: S608
+                [locked.pk],
+            )
+            cursor.execute(
+                f"DELETE FROM {LedgerAccount._meta.db_table} WHERE id = %s",  # noqa: S608
+                [budget.pk],
+            )
