@@ -36,6 +36,8 @@ MONEY_MOVING = {
     ("provider-cohort-cancel", "post"),
     ("funder-enrolment-verify", "post"),
     ("funder-enrolment-cancel", "post"),
+    ("funder-enrolment-confirm-start", "post"),
+    ("funder-enrolment-decide-start-dispute", "post"),
 }
 # The services through which money moves: a view calling one must be listed above.
 MONEY_SERVICES = {
@@ -53,6 +55,8 @@ MONEY_SERVICES = {
     "outcome_verify",
     "cohort_cancel",
     "enrolment_cancel_by_funder",
+    "enrolment_confirm_start_on_evidence",
+    "start_dispute_decide",
     "wallet_spend",
     "ledger_post",
     "transaction_reverse",

@@ -20,7 +20,7 @@ from core.fields import AmountError, parse_amount
 from core.money import CURRENCIES, MAX_AMOUNT
 from courses.models import Course
 from enrolments.models import Enrolment
-from tests.enrolments.helpers import make_world
+from tests.enrolments.helpers import held, make_world
 from tests.factories import CourseFactory, ProviderMembershipFactory, make_programme
 from tests.helpers import client_for
 from tests.wallets.ledger_helpers import external, new_account
@@ -213,7 +213,7 @@ def test_deferred_part_of_an_acceptance_is_strict(raw: str) -> None:
     assert_refused(post_raw(client, "post", url, {}, "deferred_part", raw), "deferred_part")
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.OFFERED
-    assert enrolment.hold_account_id is None
+    assert held(enrolment) == 0
 
 
 # --- Query filters ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from courses.models import Cohort
 from enrolments.models import AttendanceRecord, Enrolment, EnrolmentEvent, MilestonePayment
 from enrolments.services import enrolment_accept
 from tests.concurrency import run_concurrently
-from tests.enrolments.helpers import World, balance, make_world
+from tests.enrolments.helpers import World, balance, held, make_world
 from tests.helpers import client_for
 from wallets.models import LedgerTransaction
 from wallets.verification import ledger_verify
@@ -95,7 +95,11 @@ def test_every_milestone_call_replays_its_first_answer() -> None:
     with time_machine.travel(_noon(cohort.end_date + dt.timedelta(days=1)), tick=False):
         completed = replayed(provider, f"/api/v1/provider/enrolments/{eid}/complete", None, "done")
         assert completed["status"] == "completed"
-        outcome = {"outcome": "employment", "evidence": "Offer letter from Tees Logistics"}
+        outcome = {
+            "outcome": "employment",
+            "evidence": "Offer letter from Tees Logistics",
+            "outcome_date": str(cohort.end_date),
+        }
         url = f"/api/v1/provider/enrolments/{eid}/outcome"
         recorded = replayed(provider, url, outcome, "outcome-1")
         assert recorded["outcome_verification"] == "pending"
@@ -159,7 +163,7 @@ def test_two_acceptances_with_one_key_at_once_hold_the_money_once_and_answer_ali
     assert sorted(str(flag) for _, _, flag in results) == ["None", "true"]
     enrolment.refresh_from_db()
     assert enrolment.status == "accepted"
-    assert balance(enrolment.hold_account_id) == 400_000
+    assert held(enrolment) == 400_000
     assert Cohort.objects.get(pk=world.cohort.pk).seats_taken == 1
     assert client_for(enrolment.learner).get("/api/v1/wallet").json()["totals"] == {"GBP": 0}
     assert ledger_verify().ok
