@@ -3,14 +3,17 @@ a funder's people's (404 outside them)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.errors import Forbidden, NotFound
 from enrolments.models import Enrolment, HoldDraw
 from providers.models import ProviderMembership
-from wallets.models import FunderMembership
+from wallets.models import FunderMembership, LedgerAccount, LedgerTransaction
 from wallets.selectors import check_funder_officer
 
 _ENROLMENT_RELATED = ("cohort__course__provider", "learner", "programme")
@@ -64,3 +67,66 @@ def enrolment_get_for_funder_member(
             raise Forbidden("No funder's programme sets the rules of this enrolment.")
         check_funder_officer(user=user, funder_id=enrolment.programme.funder_id)
     return enrolment
+
+
+# --- Providers' earnings, read from the ledger ------------------------------------------------
+
+_HOLD_FLOWS = """
+SELECT en.{group}, t.kind, SUM(e.amount)
+FROM wallets_ledgerentry e
+JOIN wallets_ledgeraccount a ON a.id = e.account_id
+JOIN enrolments_enrolmenthold h ON h.account_id = a.id
+JOIN enrolments_enrolment en ON en.id = h.enrolment_id
+JOIN wallets_ledgertransaction t ON t.id = e.transaction_id
+WHERE a.owner_provider_id = %s {where}
+GROUP BY en.{group}, t.kind
+"""
+
+
+@dataclass
+class Earnings:
+    """What escrow did for a provider: still held for it, released to it, clawed back."""
+
+    held: int = 0
+    released: int = 0
+    clawed_back: int = 0
+    returned_to_learners: int = 0
+
+    @property
+    def paid(self) -> int:
+        return self.released - self.clawed_back
+
+    def add(self, kind: str, amount: int) -> None:
+        self.held += amount
+        if kind == LedgerTransaction.Kind.MILESTONE_RELEASE:
+            self.released -= amount
+        elif kind == LedgerTransaction.Kind.CLAWBACK:
+            self.clawed_back += amount
+        elif kind == LedgerTransaction.Kind.HOLD_RETURN:
+            self.returned_to_learners -= amount
+
+
+def _hold_flows(
+    provider_id: int, group: str, where: str = "", params: list[Any] | None = None
+) -> dict[int, Earnings]:
+    earnings: dict[int, Earnings] = defaultdict(Earnings)
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLD_FLOWS.format(group=group, where=where), [provider_id, *(params or [])])
+        for key, kind, amount in cursor.fetchall():
+            earnings[key].add(kind, int(amount))
+    return earnings
+
+
+def provider_earnings_by_cohort(*, provider_id: int) -> tuple[dict[str, int], dict[int, Earnings]]:
+    """The provider's payable balance per currency, and escrow flows per cohort."""
+    payable = {
+        currency: int(total)
+        for currency, total in LedgerAccount.objects.filter(
+            owner_provider_id=provider_id, kind=LedgerAccount.Kind.PROVIDER_PAYABLE
+        ).values_list("currency", "balance")
+    }
+    return payable, _hold_flows(provider_id, "cohort_id")
+
+
+def cohort_earnings_by_enrolment(*, cohort: Any) -> dict[int, Earnings]:
+    return _hold_flows(cohort.course.provider_id, "id", "AND en.cohort_id = %s", [cohort.pk])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrolments.apis import funder, learner, provider
+from enrolments.apis import earnings, funder, learner, provider
 
 urlpatterns = [
     # Learners
@@ -100,6 +100,16 @@ urlpatterns = [
         "provider/enrolments/<int:enrolment_id>/outcome",
         provider.ProviderOutcomeApi.as_view(),
         name="provider-enrolment-outcome",
+    ),
+    path(
+        "providers/<int:provider_id>/earnings",
+        earnings.ProviderEarningsApi.as_view(),
+        name="provider-earnings",
+    ),
+    path(
+        "provider/cohorts/<int:cohort_id>/earnings",
+        earnings.ProviderCohortEarningsApi.as_view(),
+        name="provider-cohort-earnings",
     ),
     # Funders
     path(

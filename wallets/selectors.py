@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from core.errors import Forbidden, NotFound
 from users.memberships import RoleGrant
@@ -14,10 +13,7 @@ from wallets.models import (
     Funder,
     FunderMembership,
     FundingProgramme,
-    Grant,
-    LedgerAccount,
     LedgerEntry,
-    LedgerTransaction,
     ProgrammeApplication,
     WalletPot,
 )
@@ -84,37 +80,6 @@ def application_get_for_member(
     if write:
         check_funder_officer(user=user, funder_id=application.programme.funder_id)
     return application
-
-
-@dataclass(frozen=True)
-class ProgrammeBalance:
-    programme: FundingProgramme
-    budget_balance: int
-    funded_total: int
-    granted_total: int
-    returned_total: int
-    grants_count: int
-    pots_balance: int
-
-
-def programme_balance(*, programme: FundingProgramme) -> ProgrammeBalance:
-    """What the budget holds now, and where the money went (all figures from the ledger)."""
-    kinds = dict(
-        LedgerEntry.objects.filter(account_id=programme.budget_account_id)
-        .values_list("transaction__kind")
-        .annotate(total=Sum("amount"))
-        .values_list("transaction__kind", "total")
-    )
-    pots = WalletPot.objects.filter(programme=programme).aggregate(total=Sum("account__balance"))
-    return ProgrammeBalance(
-        programme=programme,
-        budget_balance=LedgerAccount.objects.get(pk=programme.budget_account_id).balance,
-        funded_total=kinds.get(LedgerTransaction.Kind.PROGRAMME_FUNDING, 0),
-        granted_total=-kinds.get(LedgerTransaction.Kind.GRANT, 0),
-        returned_total=kinds.get(LedgerTransaction.Kind.POT_EXPIRY, 0),
-        grants_count=Grant.objects.filter(programme=programme).count(),
-        pots_balance=pots["total"] or 0,
-    )
 
 
 # --- Learner's wallet ---------------------------------------------------------------------------

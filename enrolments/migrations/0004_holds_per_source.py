@@ -13,7 +13,9 @@ def holds_from_single_accounts(apps, schema_editor):
     hold_model = apps.get_model("enrolments", "EnrolmentHold")
     draw_model = apps.get_model("enrolments", "HoldDraw")
     account_model = apps.get_model("wallets", "LedgerAccount")
-    for enrolment in enrolment_model.objects.exclude(hold_account=None):
+    for enrolment in enrolment_model.objects.exclude(hold_account=None).select_related(
+        "cohort__course"
+    ):
         drawn = sum(draw_model.objects.filter(enrolment=enrolment).values_list("amount", flat=True))
         hold = hold_model.objects.create(
             enrolment=enrolment,
@@ -24,10 +26,10 @@ def holds_from_single_accounts(apps, schema_editor):
             position=0,
         )
         draw_model.objects.filter(enrolment=enrolment).update(hold=hold)
-        if enrolment.programme_id:
-            account_model.objects.filter(pk=enrolment.hold_account_id).update(
-                owner_programme_id=enrolment.programme_id
-            )
+        account_model.objects.filter(pk=enrolment.hold_account_id).update(
+            owner_programme_id=enrolment.programme_id,
+            owner_provider_id=enrolment.cohort.course.provider_id,
+        )
 
 
 class Migration(migrations.Migration):

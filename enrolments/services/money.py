@@ -116,6 +116,8 @@ def _new_hold_account(
         name=f"Hold for enrolment {enrolment.pk} ({label})",
         currency=enrolment.currency,
         programme_id=programme_id,
+        # Held for this provider: funders' figures per provider read it from the ledger.
+        provider_id=enrolment.cohort.course.provider_id,
     )
 
 

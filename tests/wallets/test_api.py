@@ -107,8 +107,8 @@ def test_auditor_reads_everything_but_writes_nothing(programme: FundingProgramme
     )
     assert auditor.get(f"/api/v1/funder/programmes/{programme.pk}").status_code == 200
     balance = auditor.get(f"/api/v1/funder/programmes/{programme.pk}/balance").json()
-    assert balance["budget_balance"] == 1_000_000
-    assert balance["funded_total"] == 1_000_000
+    assert balance["available"] == 1_000_000
+    assert balance["funded"] == 1_000_000
     response = auditor.post(
         f"/api/v1/funder/programmes/{programme.pk}/fund", {"amount": 100}, format="json"
     )

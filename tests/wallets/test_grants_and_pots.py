@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.factories import ProviderFactory, UserFactory, make_programme
 from tests.wallets.ledger_helpers import new_account
+from wallets.balances import programme_money
 from wallets.eligibility import EligibilityFacts, check_eligibility
 from wallets.errors import (
     AlreadyGranted,
@@ -22,7 +23,6 @@ from wallets.errors import (
     ProgrammeNotActive,
 )
 from wallets.models import FundingProgramme, Grant, LedgerAccount, LedgerEntry, WalletPot
-from wallets.selectors import programme_balance
 from wallets.services import (
     SpendTarget,
     application_approve,
@@ -297,7 +297,8 @@ def test_expired_pot_returns_its_money_to_the_programme_and_shows_on_the_stateme
     assert last.amount == -200_000
     assert last.transaction.kind == "pot_expiry"
     assert "returned" in last.transaction.memo
-    balance = programme_balance(programme=programme)
-    assert balance.returned_total == 200_000
-    assert balance.granted_total == 300_000
+    money = programme_money(programme=programme)
+    assert money.returned_from_expired_pots == 200_000
+    assert money.granted == 300_000
+    assert money.balances
     assert ledger_verify().ok

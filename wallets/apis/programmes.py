@@ -25,11 +25,11 @@ from users.permissions import HasRoleMFA
 from wallets.apis.serializers import (
     ProgrammeOutputSerializer,
 )
-from wallets.models import EmploymentStatus, FundingProgramme
+from wallets.balances import programme_money
+from wallets.models import EmploymentStatus, FundingProgramme, LedgerAccount
 from wallets.selectors import (
     check_funder_officer,
     funder_get_for_member,
-    programme_balance,
     programme_get_for_member,
     programme_list_for_member,
 )
@@ -247,35 +247,68 @@ class ProgrammeFundApi(APIView):
             amount=serializer.validated_data["amount"],
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
-        balance = programme_balance(programme=programme).budget_balance
+        balance = LedgerAccount.objects.get(pk=programme.budget_account_id).balance
         return Response(
             {"transaction_id": transaction_id, "budget_balance": balance},
             status=status.HTTP_201_CREATED,
         )
 
 
+AMOUNT = "Minor units (pence) of the programme's currency."
+
+
+class ProviderMoneySerializer(serializers.Serializer):
+    provider_id = serializers.IntegerField()
+    provider_name = serializers.CharField()
+    held_in_escrow = serializers.IntegerField(help_text="Held for the provider's courses now.")
+    paid_to_provider = serializers.IntegerField(
+        help_text="Released on milestones, net of clawbacks."
+    )
+    released = serializers.IntegerField()
+    clawed_back = serializers.IntegerField()
+    returned_from_holds = serializers.IntegerField(
+        help_text="Returned from holds to learners' pots (or the budget) on withdrawal or exit."
+    )
+
+
+class ProgrammeMoneySerializer(serializers.Serializer):
+    programme_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    funded = serializers.IntegerField(help_text="Moved from the funder into the budget.")
+    granted = serializers.IntegerField(help_text="Granted from the budget into learners' pots.")
+    in_pots = serializers.IntegerField(help_text="Unspent in learners' pots now.")
+    held_in_escrow = serializers.IntegerField(help_text="Held for enrolments, not yet paid.")
+    paid_to_providers = serializers.IntegerField(help_text="Released to providers, net.")
+    released = serializers.IntegerField()
+    clawed_back = serializers.IntegerField()
+    returned_from_holds = serializers.IntegerField()
+    returned_from_expired_pots = serializers.IntegerField()
+    reversed = serializers.IntegerField(help_text="Net of reversing transactions.")
+    available = serializers.IntegerField(help_text="In the budget now, free to grant.")
+    grants_count = serializers.IntegerField()
+    balances = serializers.BooleanField(
+        help_text="funded + reversed = available + in_pots + held_in_escrow + paid_to_providers"
+    )
+    providers = ProviderMoneySerializer(many=True)
+
+
 class ProgrammeBalanceApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
-    class OutputSerializer(serializers.Serializer):
-        programme_id = serializers.IntegerField(source="programme.id")
-        currency = serializers.CharField(source="programme.currency")
-        budget_balance = serializers.IntegerField()
-        funded_total = serializers.IntegerField()
-        granted_total = serializers.IntegerField()
-        returned_total = serializers.IntegerField()
-        grants_count = serializers.IntegerField()
-        pots_balance = serializers.IntegerField(
-            help_text="Unspent money in learners' pots from this programme."
-        )
-
     @extend_schema(
         operation_id="funder_programme_balance",
-        responses={200: OutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        responses={200: ProgrammeMoneySerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        summary="Where the programme's money is: funded, granted, in pots, held, paid, available",
+        description=(
+            "Every figure is read from the ledger accounts the programme's money sits in (its "
+            "budget, its learners' grant pots, the escrow holds its pots paid into), in "
+            "minor units. They add up: funded + reversed = available + in_pots + "
+            "held_in_escrow + paid_to_providers. `providers` gives the same per provider."
+        ),
     )
     def get(self, request: Request, programme_id: int) -> Response:
         programme = programme_get_for_member(user=request.user, programme_id=programme_id)
-        return Response(self.OutputSerializer(programme_balance(programme=programme)).data)
+        return Response(ProgrammeMoneySerializer(programme_money(programme=programme)).data)
 
 
 class ProgrammeProviderApproveApi(APIView):

@@ -27,9 +27,10 @@ class LedgerAccount(models.Model):
     name = models.CharField(max_length=200)
     currency = models.CharField(max_length=3)
     allow_negative = models.BooleanField(default=False)
-    # Whose money this account holds, so that reports read the figures from the ledger:
-    # a programme's budget, its learners' pots and the escrow holds its pots paid into;
-    # a provider's payable account.
+    # Whose money this account holds, so that reports read the figures from the ledger: a
+    # programme's budget, its learners' grant pots and the escrow holds its pots paid into
+    # (`owner_programme`); the provider an account pays or holds for (`owner_provider`: its
+    # payable account, and escrow holds for its courses). Set once (see migration 0006).
     owner_programme = models.ForeignKey(
         "wallets.FundingProgramme",
         null=True,
