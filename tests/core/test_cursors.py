@@ -62,6 +62,7 @@ LISTS = {
     "funder-programme-grants": "officer",
     "wallet-statement": "learner",
     "provider-courses": "provider",
+    "provider-earnings": "provider",
     "catalogue": "anonymous",
 }
 
@@ -106,6 +107,10 @@ def _urls(world: World) -> dict[str, tuple[str, APIClient]]:
         "wallet-statement": ("/api/v1/wallet/statement", learner),
         "provider-courses": (
             f"/api/v1/providers/{world.provider_staff.provider_id}/courses",
+            provider,
+        ),
+        "provider-earnings": (
+            f"/api/v1/providers/{world.provider_staff.provider_id}/earnings",
             provider,
         ),
         "catalogue": ("/api/v1/courses/", APIClient()),

@@ -211,5 +211,6 @@ def test_the_expiry_task_returns_unspent_money_to_the_programme(
     assert WalletPot.objects.get(pk=other["pot_id"]).status == "expired"
     assert budget(programme) == 1_000_000
     balance = officer.get(f"/api/v1/funder/programmes/{programme.pk}/balance").json()
-    assert (balance["returned_total"], balance["pots_balance"]) == (301_000, 0)
+    assert (balance["returned_from_expired_pots"], balance["in_pots"]) == (301_000, 0)
+    assert balance["available"] == 1_000_000
     assert ledger_verify().ok
