@@ -1,5 +1,5 @@
-"""Request ids; the project's error body on allauth headless errors and on every error under
-/api/; a depth limit on JSON bodies."""
+"""Request ids; the project's error body under /api/ whatever the settings, and on
+django-allauth headless error responses; a guard on request bodies before any parser."""
 
 from __future__ import annotations
 
@@ -36,6 +36,83 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class ApiErrorBodyMiddleware:
+    """Under `/api/`, every error is the JSON error body, also with DEBUG on.
+
+    With DEBUG, Django answers unknown URLs, bad requests and crashes with its HTML debug
+    pages instead of the handlers (core.errors.handler404/500); API clients must never have
+    to parse those. The response is changed in place, so Django's record that it already
+    logged a crash (once, with its traceback) still holds and nothing is logged twice.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+            and not getattr(response, "streaming", False)
+        ):
+            response.content = json.dumps(
+                error_body_for_status(request, response.status_code)
+            ).encode()
+            response["Content-Type"] = "application/json"
+        return response
+
+
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class RequestBodyGuardMiddleware:
+    """Refuses a body that must not reach a parser, before any view reads it.
+
+    A JSON body nested deeper than `core.input_guard.MAX_JSON_DEPTH` is a 400 `parse_error`
+    (Python's json would raise RecursionError: a 500), on the API and on allauth's
+    endpoints, which parse every body as JSON; a body over `DATA_UPLOAD_MAX_MEMORY_SIZE` is
+    a 413. Multipart uploads are left to their parser.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        multipart = (request.content_type or "").startswith("multipart/")
+        if request.method in _BODY_METHODS and not multipart:
+            refusal = _refuse_body(request)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)
+
+
+def _refuse_body(request: HttpRequest) -> JsonResponse | None:
+    """The error response for a body that must not reach a parser, else None."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return JsonResponse(
+            error_body(
+                f"The request body is larger than {limit} bytes.",
+                "payload_too_large",
+                {"max_bytes": limit},
+            ),
+            status=413,
+        )
+    if json_too_deep(body):
+        return JsonResponse(
+            error_body(
+                f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
+                "parse_error",
+                {"max_depth": MAX_JSON_DEPTH},
+            ),
+            status=400,
+        )
+    return None
 
 
 _ALLAUTH_STATUS_CODES = {
@@ -97,68 +174,3 @@ def _default_detail(status_code: int) -> str:
         409: "Conflict.",
         429: "Too many attempts; try again later.",
     }.get(status_code, "Invalid request.")
-
-
-_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-class ApiGuardMiddleware:
-    """Two guards for every settings module, DEBUG included:
-
-    - A body nested deeper than `core.input_guard.MAX_JSON_DEPTH` is refused with 400
-      `parse_error` before any view parses it (Python's json would raise RecursionError: a
-      500), on the API and on allauth's endpoints, which parse every body as JSON.
-      Multipart uploads are left to their parser.
-    - Under /api/, an error response that is not JSON (Django's debug pages for 404, 400
-      and 500 when DEBUG is on) becomes the JSON error body with the same status. The
-      response is changed in place, so Django's record that it logged a crash (with its
-      traceback, once) still holds and nothing is logged twice.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        multipart = (request.content_type or "").startswith("multipart/")
-        if request.method in _BODY_METHODS and not multipart:
-            refusal = _refuse_body(request)
-            if refusal is not None:
-                return refusal
-        response = self.get_response(request)
-        if (
-            request.path.startswith("/api/")
-            and response.status_code >= 400
-            and not response.get("Content-Type", "").startswith("application/json")
-            and not getattr(response, "streaming", False)
-        ):
-            response.content = json.dumps(
-                error_body_for_status(request, response.status_code)
-            ).encode()
-            response["Content-Type"] = "application/json"
-        return response
-
-
-def _refuse_body(request: HttpRequest) -> JsonResponse | None:
-    """The error response for a body that must not reach a parser, else None."""
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return JsonResponse(
-            error_body(
-                f"The request body is larger than {limit} bytes.",
-                "payload_too_large",
-                {"max_bytes": limit},
-            ),
-            status=413,
-        )
-    if json_too_deep(body):
-        return JsonResponse(
-            error_body(
-                f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
-                "parse_error",
-                {"max_depth": MAX_JSON_DEPTH},
-            ),
-            status=400,
-        )
-    return None

@@ -1,4 +1,5 @@
-"""URLs: the versioned API, allauth headless, OpenAPI docs, health checks and the admin."""
+"""URLs: the versioned API, allauth (headless and its pages), OpenAPI docs, health checks and
+the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -20,6 +21,9 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("_allauth/", include("allauth.headless.urls")),
+    # allauth's own pages (templates/account, templates/mfa): sign-in for the admin, and the
+    # pages that links in emails open (email verification, password reset).
+    path("accounts/", include("allauth.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

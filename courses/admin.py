@@ -1,13 +1,33 @@
-"""Admin for courses and cohorts (platform staff)."""
+"""Admin for courses and cohorts (platform staff).
+
+Edits go through `course_update` and `cohort_update` with the acting staff member, so they
+follow the same rules as the providers' API. A course's status and price, and a cohort's
+status and seats, are read-only here; cancelling a cohort is an action with a reason
+(registered by enrolments/admin.py, which owns what cancelling does to enrolments).
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
+from core.admin import ReadOnlyInline, ServiceEditAdmin
 from courses.models import Cohort, Course
+from courses.services import COHORT_FIELDS, COURSE_FIELDS, cohort_update, course_update
+
+# A course's status is the provider's to publish or archive; its price fixes what learners pay.
+COURSE_STAFF_EDITABLE = COURSE_FIELDS - {"status", "price"}
 
 
-class CohortInline(admin.TabularInline):
+def _all_but(model: type[Any], editable: set[str]) -> list[str]:
+    names = [field.name for field in model._meta.concrete_fields if field.name != "id"]
+    return [name for name in names if name not in editable]
+
+
+class CohortInline(ReadOnlyInline):
     model = Cohort
-    extra = 0
     fields = (
         "start_date",
         "end_date",
@@ -18,22 +38,31 @@ class CohortInline(admin.TabularInline):
         "online",
         "location",
     )
-    readonly_fields = ("seats_taken",)
+    show_change_link = True
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ServiceEditAdmin):
     list_display = ("title", "provider", "level", "mode", "region", "price", "status")
     list_filter = ("status", "level", "mode", "region")
     search_fields = ("title", "summary", "provider__legal_name", "provider__trading_name")
-    autocomplete_fields = ("provider",)
     inlines = [CohortInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return _all_but(Course, COURSE_STAFF_EDITABLE)
+
+    def edit_with_service(self, request: HttpRequest, obj: Course, changes: dict[str, Any]) -> None:
+        course_update(actor=request.user, course=obj, **changes)  # type: ignore[arg-type]
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(ServiceEditAdmin):
     list_display = ("course", "start_date", "end_date", "capacity", "seats_taken", "status")
     list_filter = ("status",)
     search_fields = ("course__title",)
-    readonly_fields = ("seats_taken",)
-    autocomplete_fields = ("course",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return _all_but(Cohort, COHORT_FIELDS)
+
+    def edit_with_service(self, request: HttpRequest, obj: Cohort, changes: dict[str, Any]) -> None:
+        cohort_update(actor=request.user, cohort=obj, **changes)  # type: ignore[arg-type]

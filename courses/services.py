@@ -15,7 +15,7 @@ from courses.models import Cohort, Course, default_weekdays
 from courses.signals import cohort_seats_freed
 from courses.timetable import InvalidTimetable, check_weekdays, plan, replan_for_new_dates
 from providers.models import Provider
-from providers.selectors import check_provider_member
+from providers.selectors import check_provider_member, check_provider_member_or_staff
 from providers.services import require_provider_approved
 from users.models import User
 
@@ -59,7 +59,7 @@ def course_create(*, actor: User, provider: Provider, **fields: Any) -> Course:
 def course_update(*, actor: User, course: Course, **fields: Any) -> Course:
     """Change a course; `status` publishes, archives or returns it to draft. Changing the
     price never changes an outstanding offer (offers fix their price)."""
-    check_provider_member(user=actor, provider_id=course.provider_id)
+    check_provider_member_or_staff(user=actor, provider_id=course.provider_id)
     unknown = set(fields) - COURSE_FIELDS
     if unknown:
         raise InvalidInput(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
@@ -136,7 +136,7 @@ def cohort_create(
 
 def cohort_update(*, actor: User, cohort: Cohort, **fields: Any) -> Cohort:
     """Change dates, place or capacity. Capacity can go up freely; never below seats taken."""
-    check_provider_member(user=actor, provider_id=cohort.course.provider_id)
+    check_provider_member_or_staff(user=actor, provider_id=cohort.course.provider_id)
     _check_may_edit(
         cohort.course.provider, publishing=cohort.course.status == Course.Status.PUBLISHED
     )

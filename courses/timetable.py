@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.errors import InvalidInput
 from courses.errors import CohortNotEditable
 from courses.models import WEEKDAY_NAMES, Cohort, dates_on_weekdays
-from providers.selectors import check_provider_member
+from providers.selectors import check_provider_member_or_staff
 from users.models import User
 
 MAX_SESSIONS = 1100  # a three-year course, every day
@@ -105,7 +105,7 @@ def cohort_set_timetable(
     dates: list[dt.date] | None = None,
 ) -> Cohort:
     """The provider sets the sessions still to come: a weekly pattern or a list of dates."""
-    check_provider_member(user=actor, provider_id=cohort.course.provider_id)
+    check_provider_member_or_staff(user=actor, provider_id=cohort.course.provider_id)
     if (weekdays is None) == (dates is None):
         raise InvalidTimetable("Send either `weekdays` or `dates`, not both.")
     with transaction.atomic():

@@ -15,6 +15,7 @@ from wallets.models import Funder, FundingProgramme, Grant, ProgrammeApplication
 from wallets.services import (
     application_submit,
     grant_create,
+    programme_activate,
     programme_approve_provider,
     programme_create,
     programme_fund,
@@ -30,6 +31,8 @@ def _programme(
         programme_fund(
             actor=officer, programme=programme, amount=budget, idempotency_key="demo-initial-budget"
         )
+    if programme.status == FundingProgramme.Status.DRAFT:
+        programme = programme_activate(actor=officer, programme=programme)
     return programme
 
 
@@ -46,7 +49,6 @@ def load_wallets(users: dict[str, User]) -> dict[str, FundingProgramme]:
         budget=200_000_000,  # £2,000,000
         description="Free 12-16 week bootcamps in software, data, cyber and cloud for adults "
         "living in the West Midlands Combined Authority area.",
-        status=FundingProgramme.Status.ACTIVE,
         opens_on=opens,
         closes_on=opens + dt.timedelta(days=364),
         budget_target=200_000_000,
@@ -65,7 +67,6 @@ def load_wallets(users: dict[str, User]) -> dict[str, FundingProgramme]:
         budget=75_000_000,  # £750,000
         description="Digital bootcamps for Tees Valley residents; employers co-fund 10% for "
         "their own staff.",
-        status=FundingProgramme.Status.ACTIVE,
         opens_on=opens,
         closes_on=opens + dt.timedelta(days=364),
         budget_target=75_000_000,

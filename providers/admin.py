@@ -1,4 +1,8 @@
-"""Admin for providers: search, team, approval decisions (with a reason) and their history."""
+"""Admin for providers: search, team, approval decisions (with a reason) and their history.
+
+Decisions are actions that need the change permission and call `provider_set_status` with
+the acting staff member; the status itself is never edited in the form.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
 from providers.models import Provider, ProviderInvitation, ProviderMembership, ProviderStatusChange
 from providers.services import provider_set_status
@@ -22,15 +27,9 @@ class ProviderMembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
-class ProviderStatusChangeInline(admin.TabularInline):
+class ProviderStatusChangeInline(ReadOnlyInline):
     model = ProviderStatusChange
-    extra = 0
-    can_delete = False
     fields = ("created_at", "from_status", "to_status", "reason", "actor")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class DecisionForm(ActionForm):
@@ -38,7 +37,7 @@ class DecisionForm(ActionForm):
 
 
 def _decide(status: str, label: str) -> Callable[..., None]:
-    @admin.action(description=label)
+    @admin.action(description=label, permissions=["change"])
     def action(
         modeladmin: ProviderAdmin, request: HttpRequest, queryset: QuerySet[Provider]
     ) -> None:
@@ -72,7 +71,9 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderInvitation)
-class ProviderInvitationAdmin(admin.ModelAdmin):
+class ProviderInvitationAdmin(ReadOnlyAdmin):
+    """Read-only: a provider's admins invite through the API, which sends the email."""
+
     list_display = ("email", "provider", "role", "expires_at", "accepted_at")
     search_fields = ("email", "provider__legal_name")
-    readonly_fields = ("token",)
+    exclude = ("token",)  # a live invitation token is a credential

@@ -73,3 +73,11 @@ def check_provider_member(*, user: Any, provider_id: int, admin: bool = False) -
 
 def is_provider_member(*, user: Any, provider_id: int) -> bool:
     return ProviderMembership.objects.filter(user=user, provider_id=provider_id).exists()
+
+
+def check_provider_member_or_staff(*, user: Any, provider_id: int) -> None:
+    """For catalogue corrections: the provider's people, or platform staff moderating from the
+    admin (which itself requires staff and a session that passed the second factor)."""
+    if getattr(user, "is_staff", False):
+        return
+    check_provider_member(user=user, provider_id=provider_id)

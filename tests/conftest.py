@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from core.skills import ensure_default_skills
 from tests.factories import UserFactory
+from tests.helpers import forget_signed_in_clients
 from users.models import User
 
 
@@ -19,6 +20,14 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_ins() -> Iterator[None]:
+    # Signed-in sessions live in the test's database; a later test signs in again.
+    forget_signed_in_clients()
+    yield
+    forget_signed_in_clients()
 
 
 @pytest.fixture(autouse=True)

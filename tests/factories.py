@@ -81,19 +81,25 @@ def make_programme(
     officer: User | None = None,
     **fields: Any,
 ) -> FundingProgramme:
-    """An active programme funded with `budget` pence through the real services."""
+    """A programme funded with `budget` pence through the real services: created as a draft,
+    then activated (the default), or left a draft, or activated and closed, per `status`."""
     import datetime as dt
 
     from django.utils import timezone
 
-    from wallets.services import programme_create, programme_fund
+    from wallets.services import (
+        programme_activate,
+        programme_close,
+        programme_create,
+        programme_fund,
+    )
 
     funder = funder or FunderFactory.create()
     officer = officer or FunderMembershipFactory.create(funder=funder).user
     today = timezone.localdate()
+    status = fields.pop("status", FundingProgramme.Status.ACTIVE)
     values: dict[str, Any] = {
         "name": f"Digital Bootcamps {next(_programme_numbers)}",
-        "status": FundingProgramme.Status.ACTIVE,
         "opens_on": today - dt.timedelta(days=30),
         "closes_on": today + dt.timedelta(days=300),
         "allowance": 300_000,
@@ -103,6 +109,10 @@ def make_programme(
     programme = programme_create(actor=officer, funder=funder, **values)
     if budget:
         programme_fund(actor=officer, programme=programme, amount=budget)
+    if status != FundingProgramme.Status.DRAFT:
+        programme = programme_activate(actor=officer, programme=programme)
+    if status == FundingProgramme.Status.CLOSED:
+        programme = programme_close(actor=officer, programme=programme, reason="Closed in a test.")
     return programme
 
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from core.fields import NameField
 from core.schema import ERROR_RESPONSES
 from users.models import User
+from users.permissions import session_passed_mfa
 from users.selectors import me_get
 from users.services import user_update_profile
 
@@ -32,6 +33,9 @@ class MeOutputSerializer(serializers.Serializer):
     is_staff = serializers.BooleanField(source="user.is_staff")
     mfa_enabled = serializers.BooleanField()
     mfa_required = serializers.BooleanField()
+    session_mfa_verified = serializers.BooleanField(
+        help_text="This session passed the second factor (role endpoints need it)."
+    )
     roles = serializers.ListField(child=serializers.CharField())
     memberships = MembershipSerializer(many=True)
 
@@ -46,7 +50,8 @@ class MeApi(APIView):
         summary="The signed-in user, their roles and memberships",
     )
     def get(self, request: Request) -> Response:
-        return Response(MeOutputSerializer(me_get(user=request.user)).data)  # type: ignore[arg-type]
+        me = me_get(user=request.user, session_mfa_verified=session_passed_mfa(request))  # type: ignore[arg-type]
+        return Response(MeOutputSerializer(me).data)
 
     @extend_schema(
         operation_id="me_update",
@@ -61,4 +66,8 @@ class MeApi(APIView):
         user: User = request.user  # type: ignore[assignment]
         if "full_name" in data:
             user = user_update_profile(actor=user, user=user, full_name=data["full_name"])
-        return Response(MeOutputSerializer(me_get(user=user)).data)
+        return Response(
+            MeOutputSerializer(
+                me_get(user=user, session_mfa_verified=session_passed_mfa(request))
+            ).data
+        )

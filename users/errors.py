@@ -9,3 +9,11 @@ class MFARequired(Forbidden):
         "This role requires two-factor authentication. Activate an authenticator app "
         "(TOTP) for your account, then sign in again."
     )
+
+
+class MFASessionRequired(Forbidden):
+    code = "mfa_session_required"
+    default_detail = (
+        "This session did not pass two-factor authentication. Sign out and sign in again "
+        "with your password and the code from your authenticator app."
+    )

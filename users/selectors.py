@@ -17,11 +17,13 @@ class MeView:
     email_verified: bool
     mfa_enabled: bool
     mfa_required: bool
+    session_mfa_verified: bool
     roles: list[str]
     memberships: list[RoleGrant]
 
 
-def me_get(*, user: User) -> MeView:
+def me_get(*, user: User, session_mfa_verified: bool = False) -> MeView:
+    """`session_mfa_verified`: whether the caller's session passed the second factor."""
     grants = role_grants_for(user)
     roles = ["learner"]
     roles.extend(sorted({grant.name for grant in grants}))
@@ -32,6 +34,7 @@ def me_get(*, user: User) -> MeView:
         email_verified=EmailAddress.objects.filter(user=user, verified=True, primary=True).exists(),
         mfa_enabled=user_has_mfa(user),
         mfa_required=user_requires_mfa(user),
+        session_mfa_verified=session_mfa_verified,
         roles=roles,
         memberships=grants,
     )

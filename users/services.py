@@ -1,11 +1,17 @@
-"""Writes on users: profile changes. Sign-up, login and MFA belong to django-allauth."""
+"""Writes on users: profile changes and staff verifying an email address. Sign-up, login and
+MFA belong to django-allauth."""
 
 from __future__ import annotations
 
+import logging
+
+from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from core.errors import Forbidden
 from users.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def user_update_profile(*, actor: User, user: User, full_name: str) -> User:
@@ -17,3 +23,22 @@ def user_update_profile(*, actor: User, user: User, full_name: str) -> User:
         locked.full_name = full_name.strip()
         locked.save(update_fields=["full_name"])
     return locked
+
+
+def email_address_mark_verified(*, actor: User, email_address: EmailAddress) -> bool:
+    """Platform staff confirm an address by hand (e.g. after a check by phone).
+
+    Returns False when it was already verified. Logged with the acting staff member.
+    """
+    if not actor.is_staff:
+        raise Forbidden("Only platform staff can verify an address by hand.")
+    with transaction.atomic():
+        locked = EmailAddress.objects.select_for_update().get(pk=email_address.pk)
+        if locked.verified:
+            return False
+        locked.verified = True
+        locked.save(update_fields=["verified"])
+        if not EmailAddress.objects.filter(user_id=locked.user_id, primary=True).exists():
+            locked.set_as_primary(conditional=True)
+    logger.info("email address %s verified by hand by staff user %s", email_address.pk, actor.pk)
+    return True

@@ -1,19 +1,20 @@
 """Admin for funders, programmes, applications, wallets and the (read-only) ledger.
 
-Money never moves from the admin by editing rows: ledger rows are read-only here (and the
-database refuses edits anyway); decisions go through the same services as the API.
+Money never moves from the admin: ledger rows are read-only here (and the database refuses
+edits anyway), and funding decisions (approving applications, granting, funding, approving
+providers for a programme, opening and closing programmes) belong to the funder's officers
+through the API. Staff may correct a programme's names, dates and eligibility, through
+`programme_update` with the same checks as the API.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import ReadOnlyAdmin
-from core.errors import DomainError
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceEditAdmin
 from wallets.models import (
     Funder,
     FunderMembership,
@@ -24,10 +25,12 @@ from wallets.models import (
     LedgerTransaction,
     ProgrammeApplication,
     ProgrammeProviderApproval,
+    ProgrammeStatusChange,
     Wallet,
     WalletPot,
 )
-from wallets.services import application_approve
+from wallets.services import programme_update
+from wallets.services.programmes import STAFF_EDITABLE_FIELDS
 
 
 class FunderMembershipInline(admin.TabularInline):
@@ -43,15 +46,20 @@ class FunderAdmin(admin.ModelAdmin):
     inlines = [FunderMembershipInline]
 
 
-class ProgrammeProviderApprovalInline(admin.TabularInline):
+class ProgrammeProviderApprovalInline(ReadOnlyInline):
+    """Which providers the funder approved: the funder's officers decide, through the API."""
+
     model = ProgrammeProviderApproval
-    extra = 0
-    autocomplete_fields = ("provider",)
-    readonly_fields = ("approved_by", "created_at")
+    fields = ("provider", "approved_by", "created_at")
+
+
+class ProgrammeStatusChangeInline(ReadOnlyInline):
+    model = ProgrammeStatusChange
+    fields = ("created_at", "from_status", "to_status", "reason", "actor")
 
 
 @admin.register(FundingProgramme)
-class FundingProgrammeAdmin(admin.ModelAdmin):
+class FundingProgrammeAdmin(ServiceEditAdmin):
     list_display = (
         "name",
         "funder",
@@ -64,11 +72,18 @@ class FundingProgrammeAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "funder")
     search_fields = ("name", "funder__name")
-    readonly_fields = ("budget_account", "created_at")
-    inlines = [ProgrammeProviderApprovalInline]
+    inlines = [ProgrammeProviderApprovalInline, ProgrammeStatusChangeInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # programmes are created through the API, which opens their budget account
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Status, currency, budget and every money rule: shown, never edited here.
+        editable = STAFF_EDITABLE_FIELDS
+        names = [field.name for field in FundingProgramme._meta.concrete_fields]
+        return [name for name in names if name not in editable and name != "id"] + ["budget"]
+
+    def edit_with_service(
+        self, request: HttpRequest, obj: FundingProgramme, changes: dict[str, Any]
+    ) -> None:
+        programme_update(actor=request.user, programme=obj, **changes)  # type: ignore[arg-type]
 
     @admin.display(description="Budget balance")
     def budget(self, programme: FundingProgramme) -> int:
@@ -77,22 +92,11 @@ class FundingProgrammeAdmin(admin.ModelAdmin):
 
 @admin.register(ProgrammeApplication)
 class ProgrammeApplicationAdmin(ReadOnlyAdmin):
+    """Read-only: approving and refusing (and so granting) belong to the funder's officers."""
+
     list_display = ("learner", "programme", "status", "created_at", "decided_at")
     list_filter = ("status", "programme")
     search_fields = ("learner__email", "programme__name", "postcode")
-    actions = ["approve_and_grant"]
-
-    @admin.action(description="Approve and grant the allowance")
-    def approve_and_grant(
-        self, request: HttpRequest, queryset: QuerySet[ProgrammeApplication]
-    ) -> None:
-        for application in queryset:
-            try:
-                application_approve(actor=request.user, application=application)  # type: ignore[arg-type]
-            except DomainError as exc:
-                self.message_user(request, f"{application}: {exc.detail}", messages.ERROR)
-            else:
-                self.message_user(request, f"{application}: granted.", messages.SUCCESS)
 
 
 @admin.register(Grant)

@@ -6,8 +6,11 @@ figures below are sums of those accounts' entries, grouped by the kind of transa
 of their balances:
 
     funded + reversed = available + in pots + held in escrow + paid to providers
+                        (+ spent elsewhere)
 
-`paid to providers` is net of clawbacks. The identity is checked against the balances the
+`paid to providers` is net of clawbacks; `spent elsewhere` is money that left the pots by
+any other kind of transaction (none today: every spend goes into escrow), so nothing that
+moved is ever left out of the sum. The identity is checked against the balances the
 database keeps (the entry trigger), so a figure that drifted would show. Figures `as_of` a
 moment sum the entries up to it: a range's flows are the difference of two such snapshots.
 See docs/money.md.
@@ -55,17 +58,24 @@ class ProgrammeMoney:
     returned_from_holds: int  # back from holds to the learners' pots or the budget
     returned_from_expired_pots: int  # swept from expired pots into the budget
     reversed: int  # net effect of reversing transactions on the programme's accounts
+    spent_elsewhere: int  # left the pots other than into escrow (a direct wallet spend)
     available: int
     grants_count: int
     providers: list[ProviderMoney] = field(default_factory=list)
 
     @property
     def accounted_for(self) -> int:
-        return self.available + self.in_pots + self.held_in_escrow + self.paid_to_providers
+        return (
+            self.available
+            + self.in_pots
+            + self.held_in_escrow
+            + self.paid_to_providers
+            + self.spent_elsewhere
+        )
 
     @property
     def balances(self) -> bool:
-        """funded + reversed = available + in pots + held + paid, to the penny."""
+        """funded + reversed = available + in pots + held + paid (+ spent elsewhere)."""
         return self.funded + self.reversed == self.accounted_for
 
 
@@ -107,6 +117,17 @@ def programme_money(
     provider_ids = sorted(
         {p for a_kind, p, _, _ in rows if a_kind == A.ESCROW_HOLD and p is not None}
     )
+    known = {
+        K.PROGRAMME_FUNDING,
+        K.GRANT,
+        K.ENROLMENT_HOLD,
+        K.HOLD_RETURN,
+        K.POT_EXPIRY,
+        K.MILESTONE_RELEASE,
+        K.CLAWBACK,
+        K.REVERSAL,
+    }
+    spent_elsewhere = -sum(amount for _, _, t_kind, amount in rows if t_kind not in known)
     names = {p.pk: p.display_name for p in Provider.objects.filter(pk__in=provider_ids)}
     providers = [
         ProviderMoney(
@@ -137,6 +158,7 @@ def programme_money(
         returned_from_holds=-total(A.ESCROW_HOLD, K.HOLD_RETURN),
         returned_from_expired_pots=total(A.PROGRAMME_BUDGET, K.POT_EXPIRY),
         reversed=reversed_total,
+        spent_elsewhere=spent_elsewhere,
         available=total(A.PROGRAMME_BUDGET),
         grants_count=grants.count(),
         providers=providers,

@@ -115,3 +115,18 @@ class GrantToInsider(DomainError):
 class OwnApplication(DomainError):
     code = "own_application"
     default_detail = "Nobody decides their own funding application; a colleague must."
+
+
+class ProgrammeNotDraft(Conflict):
+    code = "programme_not_draft"
+    default_detail = "Only a draft programme can be activated."
+
+
+class ProgrammeClosed(Conflict):
+    code = "programme_closed"
+    default_detail = "This programme is closed; closing is final."
+
+
+class FieldNotEditable(InvalidInput):
+    code = "field_not_editable"
+    default_detail = "This field cannot be changed here."

@@ -15,6 +15,16 @@ urlpatterns = [
         name="funder-programme",
     ),
     path(
+        "funder/programmes/<int:programme_id>/activate",
+        programmes.ProgrammeActivateApi.as_view(),
+        name="funder-programme-activate",
+    ),
+    path(
+        "funder/programmes/<int:programme_id>/close",
+        programmes.ProgrammeCloseApi.as_view(),
+        name="funder-programme-close",
+    ),
+    path(
         "funder/programmes/<int:programme_id>/fund",
         programmes.ProgrammeFundApi.as_view(),
         name="funder-programme-fund",

@@ -15,7 +15,7 @@ SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.AdminConfig",  # Django's admin, signed in through allauth with MFA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,7 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
-    "config.middleware.ApiGuardMiddleware",
+    "config.middleware.ApiErrorBodyMiddleware",
+    "config.middleware.RequestBodyGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,6 +106,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -119,17 +121,30 @@ CACHES = {
     )
 }
 
-# --- Accounts: django-allauth, headless only -------------------------------------------
+# How many reverse proxies in front of the app append to `X-Forwarded-For` (0: none, use
+# the peer address). The one source of the client address for DRF's throttles and allauth's
+# rate limits (users/adapters.py); too high a number lets a client choose its address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
+
+# --- Accounts: django-allauth, headless API and its own pages (templates/) ---------------------
 FRONTEND_URL = env("FRONTEND_URL", default="http://127.0.0.1:8000")
-HEADLESS_ONLY = True
+# allauth's HTML views (`/accounts/`) sit beside the headless API: the admin signs in there,
+# and the links in emails open them until a separate front end exists.
+HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ("browser", "app")
 HEADLESS_SERVE_SPECIFICATION = True
 HEADLESS_FRONTEND_URLS = {
-    "account_confirm_email": f"{FRONTEND_URL}/account/verify-email/{{key}}",
-    "account_reset_password": f"{FRONTEND_URL}/account/password/reset",
-    "account_reset_password_from_key": f"{FRONTEND_URL}/account/password/reset/key/{{key}}",
-    "account_signup": f"{FRONTEND_URL}/account/signup",
+    "account_confirm_email": f"{FRONTEND_URL}/accounts/confirm-email/{{key}}/",
+    "account_reset_password": f"{FRONTEND_URL}/accounts/password/reset/",
+    # `key` is "<uidb36>-<key>", the form allauth's own page expects.
+    "account_reset_password_from_key": f"{FRONTEND_URL}/accounts/password/reset/key/{{key}}/",
+    "account_signup": f"{FRONTEND_URL}/accounts/signup/",
 }
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "mfa_index"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "users.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
@@ -177,6 +192,7 @@ REST_FRAMEWORK = {
         "public": env("THROTTLE_PUBLIC", default="300/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Skills Wallet API",

@@ -1,6 +1,8 @@
 """Production: every secret from the environment, HTTPS only, JSON logs with request ids.
 
-Refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
+Refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL: without Redis
+every worker would keep its own cache, so a TOTP code could be replayed on another worker,
+throttles and lockouts would count per process, and scheduled expiry would never run.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -25,6 +27,13 @@ ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") 
 DATABASES = {"default": database_config(_required("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+REDIS_URL = _required("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = False
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

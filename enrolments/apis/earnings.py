@@ -63,7 +63,7 @@ class ProviderEarningsPagination(DefaultCursorPagination):
 class ProviderEarningsApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
-    class OutputSerializer(serializers.Serializer):
+    class ProviderEarningsOutputSerializer(serializers.Serializer):
         payable = serializers.DictField(
             child=serializers.IntegerField(),
             help_text="Your payable balance per currency: earned, not yet paid out.",
@@ -75,7 +75,7 @@ class ProviderEarningsApi(APIView):
 
     @extend_schema(
         operation_id="provider_earnings",
-        responses={200: OutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        responses={200: ProviderEarningsOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
         summary="Your earnings: payable balance, and per cohort what is held, paid, clawed back",
         description=(
             "Read from the ledger: escrow holds for your courses and your payable account. "
@@ -105,7 +105,7 @@ class ProviderEarningsApi(APIView):
             for cohort in page
         ]
         return Response(
-            self.OutputSerializer(
+            self.ProviderEarningsOutputSerializer(
                 {
                     "payable": payable,
                     "totals": _earnings_row(totals),
@@ -154,14 +154,14 @@ def _payable_on(enrolment: Enrolment, paid: dict[str, int]) -> list[dict[str, An
 class ProviderCohortEarningsApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
-    class OutputSerializer(serializers.Serializer):
+    class CohortEarningsOutputSerializer(serializers.Serializer):
         cohort_id = serializers.IntegerField()
         totals = EarningsSerializer()
         enrolments = EnrolmentEarningsSerializer(many=True)
 
     @extend_schema(
         operation_id="provider_cohort_earnings",
-        responses={200: OutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
+        responses={200: CohortEarningsOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
         summary="A cohort's earnings per enrolment: paid per milestone, held, payable on which",
     )
     def get(self, request: Request, cohort_id: int) -> Response:
@@ -192,7 +192,7 @@ class ProviderCohortEarningsApi(APIView):
                 }
             )
         return Response(
-            self.OutputSerializer(
+            self.CohortEarningsOutputSerializer(
                 {"cohort_id": cohort.pk, "totals": _earnings_row(totals), "enrolments": rows}
             ).data
         )

@@ -41,7 +41,7 @@ from enrolments.services.transitions import (
     require_status,
 )
 from providers.models import Provider
-from providers.selectors import check_provider_member
+from providers.selectors import check_provider_member_or_staff
 from users.models import User
 from wallets.models import FundingProgramme
 from wallets.services.pots import wallet_get_or_create
@@ -301,7 +301,7 @@ def cohort_cancel(*, actor: User, cohort: Cohort, reason: str) -> Cohort:
         )
     with transaction.atomic():
         locked_cohort = lock_cohort(cohort.pk)
-        check_provider_member(user=actor, provider_id=locked_cohort.course.provider_id)
+        check_provider_member_or_staff(user=actor, provider_id=locked_cohort.course.provider_id)
         if locked_cohort.status in (Cohort.Status.CANCELLED, Cohort.Status.FINISHED):
             raise InvalidTransition(
                 "This cohort is already cancelled or finished.", status=locked_cohort.status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from rest_framework.throttling import UserRateThrottle
 
 
@@ -23,13 +23,15 @@ def test_healthz_answers_without_the_database(client: Client) -> None:
 
 
 @pytest.mark.django_db
+@override_settings(REDIS_URL="")
 def test_readyz_answers_ready_when_the_database_is_up(client: Client) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["database"] == "ok"
+    assert response.json() == {"status": "ready", "database": "ok", "redis": "not_configured"}
 
 
 @pytest.mark.django_db(transaction=True)
+@override_settings(REDIS_URL="")
 def test_readyz_answers_503_when_the_database_is_down(client: Client) -> None:
     original = dict(connection.settings_dict)
     connection.close()
@@ -47,7 +49,7 @@ def test_readyz_answers_503_when_the_database_is_down(client: Client) -> None:
     assert response.json() == {
         "detail": "The database is not reachable.",
         "code": "database_unavailable",
-        "extra": {},
+        "extra": {"database": "unreachable", "redis": "not_configured"},
     }
 
 

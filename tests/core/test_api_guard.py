@@ -176,19 +176,19 @@ def test_pages_outside_the_api_are_left_alone() -> None:
     assert response["Content-Type"].startswith("text/html")
 
 
-def test_every_settings_module_installs_the_api_guard() -> None:
+def test_every_settings_module_installs_both_guards() -> None:
     # Settings modules are read in a fresh interpreter: each one is a module-level import.
-    env = {
-        **os.environ,
-        "SECRET_KEY": "a-production-like-secret-key-that-is-long-and-random-9f8e7d6c5b4a3",
-        "ALLOWED_HOSTS": "skills-wallet.example",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/skills_wallet",
-    }
+    from tests.config.test_settings import PRODUCTION_ENV
+
+    env = {**os.environ, **PRODUCTION_ENV}
+    env.pop("DJANGO_SETTINGS_MODULE")
     code = (
         "import importlib\n"
         "for name in ('local', 'test', 'production'):\n"
         "    module = importlib.import_module(f'config.settings.{name}')\n"
-        "    print(name, 'config.middleware.ApiGuardMiddleware' in module.MIDDLEWARE)\n"
+        "    guards = {'config.middleware.ApiErrorBodyMiddleware',\n"
+        "              'config.middleware.RequestBodyGuardMiddleware'}\n"
+        "    print(name, guards <= set(module.MIDDLEWARE))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

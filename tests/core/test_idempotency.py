@@ -137,8 +137,7 @@ def test_when_the_answer_cannot_be_stored_the_money_does_not_move() -> None:
             f"CREATE TRIGGER test_refuse_answer BEFORE UPDATE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION test_refuse_answer()"
         )
-    client = APIClient()
-    client.force_authenticate(officer_user)
+    client = client_for(officer_user, mfa=True)
     client.raise_request_exception = False
     url = f"/api/v1/funder/programmes/{programme.pk}/grants"
     body = {"learner_email": learner.email}
@@ -220,8 +219,7 @@ def test_two_fundings_with_one_key_at_once_move_money_once_and_answer_alike() ->
     client_for(officer, mfa=True)
 
     def call() -> Any:
-        client = APIClient()
-        client.force_authenticate(officer)
+        client = client_for(officer, mfa=True)  # signed in once, before the threads
         response = fund(client, programme, 50_000, "same-key")
         return response.status_code, response.json(), response.get("Idempotent-Replayed")
 
@@ -242,8 +240,7 @@ def test_two_grants_with_one_key_at_once_grant_once_and_answer_alike() -> None:
     learner = UserFactory.create()
 
     def call() -> Any:
-        client = APIClient()
-        client.force_authenticate(officer)
+        client = client_for(officer, mfa=True)  # signed in once, before the threads
         response = client.post(
             f"/api/v1/funder/programmes/{programme.pk}/grants",
             {"learner_email": learner.email},

@@ -55,7 +55,6 @@ def test_officer_creates_a_programme_and_bad_input_gets_field_errors(
         "opens_on": str(today),
         "closes_on": str(today + dt.timedelta(days=90)),
         "allowance": 250_000,
-        "status": "active",
         "regions": ["Tees Valley"],
         "postcode_prefixes": ["TS", "DL"],
     }
@@ -367,11 +366,13 @@ def test_a_programme_name_of_the_maximum_length_is_accepted(
         "opens_on": str(today),
         "closes_on": str(today),
         "allowance": 1,
-        "status": "active",
     }
     response = officer.post("/api/v1/funder/programmes", body, format="json")
     assert response.status_code == 201
     created = FundingProgramme.objects.get(pk=response.json()["id"])
+    activated = officer.post(f"/api/v1/funder/programmes/{created.pk}/activate")
+    assert activated.status_code == 200
+    created.refresh_from_db()
     learner = UserFactory.create()
     officer_user = programme.funder.memberships.get().user
     programme_fund = officer.post(

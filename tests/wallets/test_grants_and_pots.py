@@ -22,7 +22,7 @@ from wallets.errors import (
     PotExpired,
     ProgrammeNotActive,
 )
-from wallets.models import FundingProgramme, Grant, LedgerAccount, LedgerEntry, WalletPot
+from wallets.models import Grant, LedgerAccount, LedgerEntry, WalletPot
 from wallets.services import (
     SpendTarget,
     application_approve,
@@ -31,7 +31,7 @@ from wallets.services import (
     grants_bulk_create,
     pots_expire_due,
     programme_approve_provider,
-    programme_update,
+    programme_close,
     wallet_get_or_create,
     wallet_spend,
 )
@@ -135,9 +135,7 @@ def test_grants_stop_when_the_budget_is_spent() -> None:
 def test_a_closed_programme_does_not_grant() -> None:
     programme = make_programme()
     officer = programme.funder.memberships.get().user
-    programme = programme_update(
-        actor=officer, programme=programme, status=FundingProgramme.Status.CLOSED
-    )
+    programme = programme_close(actor=officer, programme=programme, reason="Ended.")
     with pytest.raises(ProgrammeNotActive):
         grant_create(actor=officer, programme=programme, learner=UserFactory.create())
 

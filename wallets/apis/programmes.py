@@ -34,12 +34,26 @@ from wallets.selectors import (
     programme_list_for_member,
 )
 from wallets.services import (
+    programme_activate,
     programme_approve_provider,
+    programme_close,
     programme_create,
     programme_delete,
     programme_fund,
     programme_update,
 )
+from wallets.services.programmes import EDITABLE_FIELDS, refuse_not_editable
+
+# Fields a client may read but never write here: status changes through activate and close,
+# money through fund; the currency and funder are fixed at creation.
+READ_ONLY_FIELDS = {"status", "currency", "funder_id", "budget_account", "budget_balance"}
+
+
+def _refuse_read_only_fields(request: Request, *, allowed: set[str]) -> None:
+    if isinstance(request.data, dict):
+        sent = set(request.data) & READ_ONLY_FIELDS
+        refuse_not_editable(dict.fromkeys(sent), allowed=allowed)
+
 
 MONEY_ERRORS = {
     **ERROR_RESPONSES,
@@ -52,9 +66,6 @@ MONEY_ERRORS = {
 class ProgrammeInputSerializer(serializers.Serializer):
     name = NameField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    status = serializers.ChoiceField(
-        choices=FundingProgramme.Status.choices, default=FundingProgramme.Status.DRAFT
-    )
     budget_target = AmountField(min_value=0, max_value=10**12, default=0)
     opens_on = serializers.DateField()
     closes_on = serializers.DateField()
@@ -158,9 +169,10 @@ class ProgrammeListCreateApi(APIView):
         operation_id="funder_programmes_create",
         request=ProgrammeCreateInputSerializer,
         responses={201: ProgrammeOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
-        summary="Create a programme (officers)",
+        summary="Create a draft programme (officers); activate it to open applications",
     )
     def post(self, request: Request) -> Response:
+        _refuse_read_only_fields(request, allowed={"currency", "funder_id"})
         serializer = ProgrammeCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -185,12 +197,13 @@ class ProgrammeDetailApi(APIView):
         operation_id="funder_programme_update",
         request=ProgrammeInputSerializer(partial=True),
         responses={200: ProgrammeOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
-        summary="Change a programme (officers)",
+        summary="Change a programme's rules (officers; not its status, currency or budget)",
     )
     def patch(self, request: Request, programme_id: int) -> Response:
         programme = programme_get_for_member(
             user=request.user, programme_id=programme_id, write=True
         )
+        _refuse_read_only_fields(request, allowed=EDITABLE_FIELDS)
         serializer = ProgrammeInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         fields = {k: v for k, v in serializer.validated_data.items() if k in request.data}
@@ -208,6 +221,61 @@ class ProgrammeDetailApi(APIView):
         )
         programme_delete(actor=acting_officer(request), programme=programme)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProgrammeActivateApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    @extend_schema(
+        operation_id="funder_programme_activate",
+        request=None,
+        responses={
+            200: ProgrammeOutputSerializer,
+            **ERROR_RESPONSES,
+            **NOT_FOUND,
+            409: error("Not a draft (`programme_not_draft`) or closed (`programme_closed`)."),
+        },
+        summary="Open a draft programme for applications and grants (officers)",
+    )
+    def post(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(
+            user=request.user, programme_id=programme_id, write=True
+        )
+        programme = programme_activate(actor=acting_officer(request), programme=programme)
+        return Response(ProgrammeOutputSerializer(programme).data)
+
+
+class ProgrammeCloseApi(APIView):
+    permission_classes = [IsAuthenticated, HasRoleMFA]
+
+    class CloseInputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=500, help_text="Why it closes; kept with the decision."
+        )
+
+    @extend_schema(
+        operation_id="funder_programme_close",
+        request=CloseInputSerializer,
+        responses={
+            200: ProgrammeOutputSerializer,
+            **ERROR_RESPONSES,
+            **NOT_FOUND,
+            409: error("Already closed (`programme_closed`): closing is final."),
+        },
+        summary="Close a draft or active programme for good (officers)",
+    )
+    def post(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(
+            user=request.user, programme_id=programme_id, write=True
+        )
+        serializer = self.CloseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        programme = programme_close(
+            actor=acting_officer(request),
+            programme=programme,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(ProgrammeOutputSerializer(programme).data)
 
 
 class ProgrammeFundApi(APIView):
@@ -284,6 +352,9 @@ class ProgrammeMoneySerializer(serializers.Serializer):
     returned_from_holds = serializers.IntegerField()
     returned_from_expired_pots = serializers.IntegerField()
     reversed = serializers.IntegerField(help_text="Net of reversing transactions.")
+    spent_elsewhere = serializers.IntegerField(
+        help_text="Left the pots other than into escrow (none: every spend goes into escrow)."
+    )
     available = serializers.IntegerField(help_text="In the budget now, free to grant.")
     grants_count = serializers.IntegerField()
     balances = serializers.BooleanField(

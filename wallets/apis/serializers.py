@@ -19,6 +19,7 @@ class ProgrammeOutputSerializer(serializers.ModelSerializer[FundingProgramme]):
             "funder_id",
             "funder_name",
             "currency",
+            "status",
             *sorted(EDITABLE_FIELDS),
             "created_at",
         ]

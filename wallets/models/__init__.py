@@ -8,6 +8,7 @@ from wallets.models.programmes import (
     Grant,
     ProgrammeApplication,
     ProgrammeProviderApproval,
+    ProgrammeStatusChange,
 )
 from wallets.models.wallets import Wallet, WalletPot
 
@@ -22,6 +23,7 @@ __all__ = [
     "LedgerTransaction",
     "ProgrammeApplication",
     "ProgrammeProviderApproval",
+    "ProgrammeStatusChange",
     "Wallet",
     "WalletPot",
 ]

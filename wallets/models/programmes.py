@@ -128,6 +128,25 @@ class FundingProgramme(models.Model):
         return self.name
 
 
+class ProgrammeStatusChange(models.Model):
+    """Every status change of a programme, kept: who, when, from, to, why."""
+
+    programme = models.ForeignKey(
+        FundingProgramme, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=16, choices=FundingProgramme.Status.choices)
+    to_status = models.CharField(max_length=16, choices=FundingProgramme.Status.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.programme}: {self.from_status} → {self.to_status}"
+
+
 class ProgrammeProviderApproval(models.Model):
     programme = models.ForeignKey(FundingProgramme, on_delete=models.CASCADE)
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE)

@@ -15,7 +15,9 @@ from wallets.services.pots import (
     wallet_spend,
 )
 from wallets.services.programmes import (
+    programme_activate,
     programme_approve_provider,
+    programme_close,
     programme_create,
     programme_delete,
     programme_fund,
@@ -31,7 +33,9 @@ __all__ = [
     "grants_bulk_create",
     "pot_expire",
     "pots_expire_due",
+    "programme_activate",
     "programme_approve_provider",
+    "programme_close",
     "programme_create",
     "programme_delete",
     "programme_fund",

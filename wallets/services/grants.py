@@ -144,6 +144,12 @@ def _check_active(programme: FundingProgramme) -> None:
         raise ProgrammeNotActive(programme_id=programme.pk, status=programme.status)
 
 
+def _lock_active(programme: FundingProgramme) -> None:
+    """Locks the programme row (before its budget account), so that a programme closed
+    meanwhile grants nothing: the caller's copy may be older than the close."""
+    _check_active(FundingProgramme.objects.select_for_update().get(pk=programme.pk))
+
+
 def grant_create(
     *,
     actor: User,
@@ -157,6 +163,7 @@ def grant_create(
     amount = _check_grant_amount(programme, amount)
     _check_active(programme)
     with transaction.atomic():
+        _lock_active(programme)
         # The budget row lock serialises grants of one programme; the CHECK is the backstop.
         LedgerAccount.objects.select_for_update().get(pk=programme.budget_account_id)
         try:
@@ -382,6 +389,7 @@ def grants_bulk_create(
         raise InvalidInput("There are no valid rows to grant.", report=report.as_dict())
     total = sum(row.amount for row in valid)
     with transaction.atomic():
+        _lock_active(programme)
         budget = LedgerAccount.objects.select_for_update().get(pk=programme.budget_account_id)
         if budget.balance < total:
             raise BudgetExhausted(

@@ -1,4 +1,5 @@
-"""Programme writes: create, update, fund from the funder's account, approve providers."""
+"""Programme writes: create (a draft), update the rules, activate, close (final), fund from the
+funder's account, approve providers. A programme's status changes only here."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from core.errors import InvalidInput
 from core.idempotency import scoped_key
@@ -13,7 +15,13 @@ from core.reference import Region
 from core.skills import check_skills
 from providers.models import Provider
 from users.models import User
-from wallets.errors import ProgrammeInUse, ProviderNotApproved
+from wallets.errors import (
+    FieldNotEditable,
+    ProgrammeClosed,
+    ProgrammeInUse,
+    ProgrammeNotDraft,
+    ProviderNotApproved,
+)
 from wallets.ledger import account_create, account_get_or_create, check_amount, ledger_post
 from wallets.models import (
     Funder,
@@ -21,13 +29,17 @@ from wallets.models import (
     LedgerAccount,
     LedgerTransaction,
     ProgrammeProviderApproval,
+    ProgrammeStatusChange,
 )
 from wallets.selectors import check_funder_officer
 
+STATUS_FIELDS = {"status"}
+
+# The rules an officer sets. Not here: `status` (programme_activate, programme_close),
+# `currency` (fixed at creation, with the budget account), the budget (programme_fund).
 EDITABLE_FIELDS = {
     "name",
     "description",
-    "status",
     "budget_target",
     "opens_on",
     "closes_on",
@@ -53,6 +65,45 @@ EDITABLE_FIELDS = {
     "completion_tolerance_days",
     "outcome_window_months",
 }
+
+
+# What platform staff may correct from the admin: names, dates and eligibility. The money
+# rules (allowance, co-payment, milestones, attendance, expiry, sampling, budget target)
+# are the funder's decisions, taken by its officers.
+STAFF_EDITABLE_FIELDS = {
+    "name",
+    "description",
+    "opens_on",
+    "closes_on",
+    "min_age",
+    "regions",
+    "postcode_prefixes",
+    "employment_statuses",
+    "max_prior_qualification_level",
+    "allowed_levels",
+    "allowed_skills",
+}
+
+
+def refuse_not_editable(fields: dict[str, Any], *, allowed: set[str]) -> None:
+    """A 400 naming each field that is not one of `allowed` (status and money have their own
+    operations: activate, close, fund)."""
+    unknown = sorted(set(fields) - allowed)
+    if not unknown:
+        return
+    if set(unknown) & STATUS_FIELDS:
+        detail = (
+            "status cannot be set: a new programme is a draft; use activate and close "
+            "to change its status."
+        )
+    else:
+        detail = f"These fields cannot be changed: {', '.join(unknown)}."
+    raise FieldNotEditable(detail, fields=dict.fromkeys(unknown, "Not editable."))
+
+
+def check_programme_rules(programme: FundingProgramme) -> None:
+    """The programme's rules as they stand, checked by the same rules as every edit."""
+    _check_rules(_values_of(programme))
 
 
 def _check_rules(values: dict[str, Any]) -> None:
@@ -111,12 +162,11 @@ def funder_external_account(funder: Funder, currency: str) -> LedgerAccount:
 
 
 def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingProgramme:
+    """A new programme, always a draft: rules checked, budget account opened."""
     check_funder_officer(user=actor, funder_id=funder.pk)
-    unknown = set(fields) - EDITABLE_FIELDS - {"currency"}
-    if unknown:
-        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    refuse_not_editable(fields, allowed=EDITABLE_FIELDS | {"currency"})
     with transaction.atomic():
-        programme = FundingProgramme(funder=funder, **fields)
+        programme = FundingProgramme(funder=funder, status=FundingProgramme.Status.DRAFT, **fields)
         _check_rules(_values_of(programme))
         if FundingProgramme.objects.filter(funder=funder, name=programme.name).exists():
             raise InvalidInput(
@@ -140,10 +190,13 @@ def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingPr
 def programme_update(
     *, actor: User, programme: FundingProgramme, **fields: Any
 ) -> FundingProgramme:
-    check_funder_officer(user=actor, funder_id=programme.funder_id)
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise InvalidInput(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    """Change the rules (never the status, currency or budget), checked as at creation.
+
+    The funder's officers change any rule; platform staff only `STAFF_EDITABLE_FIELDS`.
+    """
+    refuse_not_editable(fields, allowed=EDITABLE_FIELDS)
+    if not (actor.is_staff and set(fields) <= STAFF_EDITABLE_FIELDS):
+        check_funder_officer(user=actor, funder_id=programme.funder_id)
     with transaction.atomic():
         locked = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
         for name, value in fields.items():
@@ -160,6 +213,55 @@ def programme_update(
                 fields={"name": "Already used."},
             )
         locked.save()
+    return locked
+
+
+def programme_activate(*, actor: User, programme: FundingProgramme) -> FundingProgramme:
+    """Open a draft programme: its rules are checked again and its window must not be over."""
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
+    with transaction.atomic():
+        locked = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
+        if locked.status == FundingProgramme.Status.CLOSED:
+            raise ProgrammeClosed(programme_id=locked.pk)
+        if locked.status != FundingProgramme.Status.DRAFT:
+            raise ProgrammeNotDraft(programme_id=locked.pk, status=locked.status)
+        check_programme_rules(locked)
+        if locked.closes_on < timezone.localdate():
+            raise InvalidInput(
+                "The programme's window has ended; move its closing date first.",
+                fields={"closes_on": "In the past."},
+            )
+        return _set_status(locked, actor, FundingProgramme.Status.ACTIVE, reason="")
+
+
+def programme_close(*, actor: User, programme: FundingProgramme, reason: str) -> FundingProgramme:
+    """Close a draft or active programme for good: no more applications nor grants.
+
+    Money already granted stays in learners' pots until it is spent or expires.
+    """
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput(
+            "Give a reason of at most 500 characters; it is kept with the decision.",
+            fields={"reason": "Required, at most 500 characters."},
+        )
+    with transaction.atomic():
+        locked = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
+        if locked.status == FundingProgramme.Status.CLOSED:
+            raise ProgrammeClosed(programme_id=locked.pk)
+        return _set_status(locked, actor, FundingProgramme.Status.CLOSED, reason=reason)
+
+
+def _set_status(
+    locked: FundingProgramme, actor: User, status: str, *, reason: str
+) -> FundingProgramme:
+    """Called under the programme's row lock: records the change, then makes it."""
+    ProgrammeStatusChange.objects.create(
+        programme=locked, from_status=locked.status, to_status=status, reason=reason, actor=actor
+    )
+    locked.status = status
+    locked.save(update_fields=["status"])
     return locked
 
 
