@@ -6,14 +6,25 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python scripts/with_database.py --
 
-.PHONY: install run test lint typecheck pytest lock migrate demo clean-data help bench-ledger
+.PHONY: install system-libs run test lint typecheck pytest lock migrate demo clean-data help bench-ledger
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
 	@echo "make test   - set up, lint (ruff), type-check (mypy) and run every test"
 	@echo "make lock   - regenerate the hashed locks in requirements/ from pyproject.toml"
 
-install: $(STAMP)
+install: $(STAMP) system-libs
+
+# WeasyPrint (certificate PDFs) needs Pango and HarfBuzz from the operating system: installed
+# with apt-get when we can (root), otherwise we stop and say the one command to run.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
+system-libs: $(STAMP)
+	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else \
+	    echo "PDFs need Pango and HarfBuzz. Run: sudo apt-get install -y $(SYSTEM_PACKAGES)" >&2; exit 1; \
+	  fi; }
 
 # The venv is rebuilt from the hashed lock whenever the lock changes; otherwise nothing runs.
 $(STAMP): requirements/dev.txt

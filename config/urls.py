@@ -1,5 +1,5 @@
-"""URLs: the versioned API, allauth (headless and its pages), OpenAPI docs, health checks and
-the admin."""
+"""URLs: the versioned API, allauth (headless and its pages), OpenAPI docs, health checks, the
+admin, and the public certificate pages (`/verify/<id>`, `/.well-known/jwks.json`)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("wallets.urls")),
     path("", include("courses.urls")),
     path("", include("enrolments.urls")),
+    path("", include("certificates.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("", include("certificates.public_urls")),
 ]
 
 handler400 = "core.errors.handler400"

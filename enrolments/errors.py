@@ -79,3 +79,8 @@ class StartNotRecorded(Conflict):
 class StartDisputed(Conflict):
     code = "start_disputed"
     default_detail = "The learner disputes this start; a funder officer decides it."
+
+
+class OfferLapsed(Conflict):
+    code = "offer_lapsed"
+    default_detail = "The date to answer this offer has passed; the place went to someone else."

@@ -49,6 +49,9 @@ class Enrolment(models.Model):
     )
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
+    offer_answer_by = models.DateField(
+        null=True, blank=True, help_text="The last day to accept or decline the offer."
+    )
     # The price and co-payment are fixed by the offer; the split between wallet part and
     # deferred part at acceptance (minor units).
     price = models.BigIntegerField(default=0)

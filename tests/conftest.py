@@ -9,6 +9,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from core.skills import ensure_default_skills
+from tests.browser import browser, page  # noqa: F401 (fixtures for browser tests)
 from tests.factories import UserFactory
 from tests.helpers import forget_signed_in_clients
 from users.models import User

@@ -13,9 +13,10 @@ from rest_framework.views import APIView
 from core.fields import NameField
 from core.schema import ERROR_RESPONSES
 from users.models import User
+from users.notifications import KINDS, wants
 from users.permissions import session_passed_mfa
 from users.selectors import me_get
-from users.services import user_update_profile
+from users.services import user_set_email_preferences, user_update_profile
 
 
 class MembershipSerializer(serializers.Serializer):
@@ -71,3 +72,55 @@ class MeApi(APIView):
                 me_get(user=user, session_mfa_verified=session_passed_mfa(request))
             ).data
         )
+
+
+class NotificationSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    optional = serializers.BooleanField(help_text="False: about money or a deadline, always sent.")
+    enabled = serializers.BooleanField()
+
+
+def _preferences(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": kind.name,
+            "description": kind.description,
+            "optional": kind.optional,
+            "enabled": wants(user, kind.name),
+        }
+        for kind in KINDS.values()
+    ]
+
+
+class MyNotificationsApi(APIView):
+    class ChangeSerializer(serializers.Serializer):
+        changes = serializers.DictField(
+            child=serializers.BooleanField(),
+            help_text='Kinds to turn on or off, e.g. {"grant_received": false}.',
+        )
+
+    @extend_schema(
+        operation_id="me_notifications",
+        responses={200: NotificationSerializer(many=True), **ERROR_RESPONSES},
+        summary="The emails we send you, and which you have turned off",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(NotificationSerializer(_preferences(request.user), many=True).data)  # type: ignore[arg-type]
+
+    @extend_schema(
+        operation_id="me_notifications_update",
+        request=ChangeSerializer,
+        responses={200: NotificationSerializer(many=True), **ERROR_RESPONSES},
+        summary="Turn optional emails on or off",
+        description="Emails about money you are owed or a deadline cannot be turned off (400).",
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = self.ChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_set_email_preferences(
+            actor=request.user,  # type: ignore[arg-type]
+            user=request.user,  # type: ignore[arg-type]
+            changes=serializer.validated_data["changes"],
+        )
+        return Response(NotificationSerializer(_preferences(user), many=True).data)

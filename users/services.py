@@ -8,7 +8,7 @@ import logging
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from core.errors import Forbidden
+from core.errors import Forbidden, InvalidInput
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -42,3 +42,30 @@ def email_address_mark_verified(*, actor: User, email_address: EmailAddress) -> 
             locked.set_as_primary(conditional=True)
     logger.info("email address %s verified by hand by staff user %s", email_address.pk, actor.pk)
     return True
+
+
+def user_set_email_preferences(*, actor: User, user: User, changes: dict[str, bool]) -> User:
+    """Turn optional emails on or off. Emails about money owed or a deadline stay on."""
+    from users.notifications import KINDS
+
+    if actor.pk != user.pk:
+        raise Forbidden("You can change only your own preferences.")
+    unknown = sorted(set(changes) - set(KINDS))
+    if unknown:
+        raise InvalidInput(f"Unknown emails: {', '.join(unknown)}.", fields={"unknown": unknown})
+    required = sorted(k for k, on in changes.items() if not on and not KINDS[k].optional)
+    if required:
+        raise InvalidInput(
+            "These emails are about money or a deadline and cannot be turned off: "
+            + ", ".join(required)
+            + ".",
+            fields={"required": required},
+        )
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        opted_out = set(locked.email_opt_outs)
+        opted_out |= {kind for kind, on in changes.items() if not on}
+        opted_out -= {kind for kind, on in changes.items() if on}
+        locked.email_opt_outs = sorted(opted_out)
+        locked.save(update_fields=["email_opt_outs"])
+    return locked

@@ -1,7 +1,10 @@
 """Scheduled wallet jobs (thin: they call services)."""
 
 from celery import shared_task
+from django.conf import settings
 
+from users.notifications import notify
+from wallets.models import Grant
 from wallets.services import pots_expire_due
 
 
@@ -9,3 +12,27 @@ from wallets.services import pots_expire_due
 def expire_pots() -> int:
     """Return unspent money of expired grant pots to their programmes. Safe to run often."""
     return pots_expire_due()
+
+
+@shared_task(name="wallets.notify_grant_received")
+def notify_grant_received(grant_id: int) -> bool:
+    """Tell a learner a programme granted them funds (they may turn these emails off)."""
+    grant = (
+        Grant.objects.select_related("learner", "programme__funder", "pot")
+        .filter(pk=grant_id)
+        .first()
+    )
+    if grant is None:
+        return False
+    return notify(
+        user=grant.learner,
+        kind="grant_received",
+        context={
+            "amount": grant.amount,
+            "currency": grant.programme.currency,
+            "programme_name": grant.programme.name,
+            "funder_name": grant.programme.funder.name,
+            "expires_at": grant.pot.expires_at,
+            "link": f"{settings.FRONTEND_URL}/api/v1/wallet",
+        },
+    )

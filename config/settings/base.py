@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "wallets",
     "courses",
     "enrolments",
+    "certificates",
     "payments",
     "demo",
 ]
@@ -106,7 +107,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"
+# Our own static files: the fonts certificates are rendered with, the verification page's CSS.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded and generated files (certificate PDFs). Not served by URL: downloads go through
+# the API, which checks who may have them.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "media")
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -212,6 +218,7 @@ SPECTACULAR_SETTINGS = {
         "ProgrammeStatusEnum": "wallets.models.programmes.FundingProgramme.Status",
         "ApplicationStatusEnum": "wallets.models.programmes.ProgrammeApplication.Status",
         "CourseStatusEnum": "courses.models.Course.Status",
+        "CertificateStatusEnum": "certificates.models.Certificate.Status",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -253,7 +260,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # PDF rendering logs every step at INFO; its warnings and errors still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
@@ -265,10 +277,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,
     },
+    "render-missing-certificate-pdfs": {
+        "task": "certificates.render_missing_pdfs",
+        "schedule": 10 * 60,
+    },
 }
+
+# Days a learner has to answer an offer (never past the cohort's first session).
+OFFER_ANSWER_DAYS = env.int("OFFER_ANSWER_DAYS", default=7)
 
 # A held session with no attendance record counts as absent after this many days.
 ATTENDANCE_GRACE_DAYS = env.int("ATTENDANCE_GRACE_DAYS", default=7)
 
 # How long an `Idempotency-Key`'s stored answer is kept (core/idempotency.py).
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+
+# --- Certificates (docs/certificates.md) ----------------------------------------------------
+# The RSA private key (PEM; "\n" escapes allowed) that signs Open Badges credentials.
+# Required in production; local development generates one in CERTIFICATE_DEV_KEY_FILE.
+CERTIFICATE_SIGNING_KEY = env("CERTIFICATE_SIGNING_KEY", default="")
+CERTIFICATE_DEV_KEY_FILE: Path | None = None
+# Public keys (PEM, concatenated) of earlier signing keys, kept in the JWKS after a rotation.
+CERTIFICATE_RETIRED_PUBLIC_KEYS = env("CERTIFICATE_RETIRED_PUBLIC_KEYS", default="")
+CERTIFICATE_ISSUER_NAME = env("CERTIFICATE_ISSUER_NAME", default="Skills Wallet")
+# Public verification (page, API, PDF check, credential status): requests per client IP.
+CERTIFICATE_VERIFY_RATE = env("THROTTLE_CERTIFICATE_VERIFY", default="60/min")
+# The largest PDF the "is this the genuine file?" check accepts (ours are far smaller).
+CERTIFICATE_CHECK_MAX_BYTES = env.int("CERTIFICATE_CHECK_MAX_BYTES", default=5 * 1024 * 1024)

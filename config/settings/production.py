@@ -1,10 +1,13 @@
 """Production: every secret from the environment, HTTPS only, JSON logs with request ids.
 
-Refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL: without Redis
-every worker would keep its own cache, so a TOTP code could be replayed on another worker,
-throttles and lockouts would count per process, and scheduled expiry would never run.
+Refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and
+CERTIFICATE_SIGNING_KEY: without Redis every worker would keep its own cache, so a TOTP code
+could be replayed on another worker, throttles and lockouts would count per process, and
+scheduled expiry would never run; without the signing key no certificate could be verified.
 """
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_config
@@ -49,3 +52,15 @@ X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 LOGGING["handlers"]["console"]["formatter"] = "json"  # type: ignore[index]
+
+# Certificates are signed with the platform's RSA key (docs/certificates.md): no key, no start.
+CERTIFICATE_SIGNING_KEY = _required("CERTIFICATE_SIGNING_KEY")
+try:
+    _signing_key = serialization.load_pem_private_key(
+        CERTIFICATE_SIGNING_KEY.replace("\\n", "\n").strip().encode(), password=None
+    )
+except (ValueError, TypeError) as exc:
+    raise ImproperlyConfigured("CERTIFICATE_SIGNING_KEY is not a PEM private key.") from exc
+if not isinstance(_signing_key, rsa.RSAPrivateKey) or _signing_key.key_size < 2048:
+    raise ImproperlyConfigured("CERTIFICATE_SIGNING_KEY must be an RSA key of 2048 bits or more.")
+del _signing_key

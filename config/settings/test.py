@@ -1,6 +1,11 @@
 """Tests: real PostgreSQL (DATABASE_URL, else the embedded server `make test` starts)."""
 
 import hashlib
+import tempfile
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import BASE_DIR, DATABASES, REST_FRAMEWORK, env
@@ -34,3 +39,17 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Static files straight from the apps; `collectstatic` is for production.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# Generated files (certificate PDFs) go to a scratch folder, never into the checkout.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / DATABASES["default"]["TEST"]["NAME"] / "media"
+# A signing key for this test run only.
+CERTIFICATE_SIGNING_KEY = (
+    rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    .private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    .decode()
+)
+CERTIFICATE_VERIFY_RATE = "1000/min"

@@ -9,6 +9,7 @@ from enrolments.services.enrolments import (
     enrolment_offer,
     enrolment_report_problem,
     enrolment_withdraw,
+    offers_lapse_due,
 )
 from enrolments.services.milestones import (
     attendance_record,
@@ -42,6 +43,7 @@ __all__ = [
     "enrolment_record_start",
     "enrolment_report_problem",
     "enrolment_withdraw",
+    "offers_lapse_due",
     "outcome_verify",
     "outcome_windows_close_due",
     "start_dispute_decide",

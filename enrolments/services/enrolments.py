@@ -6,16 +6,21 @@ evidence-driven milestones are in enrolments/services/milestones.py, the money i
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core.errors import InvalidInput
+from core.jobs import enqueue_on_commit
 from courses.models import Cohort, Course
 from enrolments.errors import (
     AlreadyEnrolled,
     CohortClosed,
     InvalidTransition,
+    OfferLapsed,
     ProviderStillApproved,
 )
 from enrolments.models import Enrolment, EnrolmentEvent, ProblemReport, Refund
@@ -40,6 +45,7 @@ from enrolments.services.transitions import (
     require_provider_member,
     require_status,
 )
+from enrolments.tasks import notify_cohort_cancelled, notify_offer
 from providers.models import Provider
 from providers.selectors import check_provider_member_or_staff
 from users.models import User
@@ -83,6 +89,14 @@ def _fix_offer_terms(enrolment: Enrolment) -> None:
     enrolment.co_payment, enrolment.deferred_part = terms.co_payment, 0
     enrolment.wallet_part = terms.price - terms.co_payment
     enrolment.offered_at = timezone.now()
+    enrolment.offer_answer_by = offer_answer_by(enrolment.cohort)
+
+
+def offer_answer_by(cohort: Cohort) -> dt.date:
+    """A week to answer, but never past the cohort's first session."""
+    by = timezone.localdate() + dt.timedelta(days=settings.OFFER_ANSWER_DAYS)
+    first = cohort.first_session or cohort.start_date
+    return min(by, max(first, timezone.localdate()))
 
 
 def enrolment_offer(*, actor: User, enrolment: Enrolment) -> Enrolment:
@@ -97,6 +111,7 @@ def enrolment_offer(*, actor: User, enrolment: Enrolment) -> Enrolment:
         _fix_offer_terms(locked)
         locked.save()
         record_event(locked, actor, "offer", S.APPLIED, amount=locked.price)
+        enqueue_on_commit(notify_offer, locked.pk)
     return locked
 
 
@@ -117,6 +132,33 @@ def enrolment_decline(*, actor: User, enrolment: Enrolment, reason: str = "") ->
         if before == S.OFFERED:
             cohort_offer_waitlisted(locked.cohort)
     return locked
+
+
+def offers_lapse_due(*, today: dt.date | None = None) -> int:
+    """Offers not answered by their date are declined and their seats offered on; returns
+    how many lapsed."""
+    today = today or timezone.localdate()
+    count = 0
+    due = Enrolment.objects.filter(status=S.OFFERED, offer_answer_by__lt=today)
+    for enrolment_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = lock_enrolment(Enrolment.objects.get(pk=enrolment_id))
+            if locked.status != S.OFFERED or not (
+                locked.offer_answer_by and locked.offer_answer_by < today
+            ):
+                continue
+            locked.status = S.DECLINED
+            locked.save(update_fields=["status", "updated_at"])
+            record_event(
+                locked,
+                None,
+                "offer_lapsed",
+                S.OFFERED,
+                f"No answer by {locked.offer_answer_by:%d %B %Y}.",
+            )
+            cohort_offer_waitlisted(locked.cohort)
+            count += 1
+    return count
 
 
 def offer_freed_seats(sender: object, *, cohort: Cohort, **kwargs: object) -> None:
@@ -145,8 +187,10 @@ def cohort_offer_waitlisted(cohort: Cohort) -> None:
         .order_by("waitlisted_at", "pk")[:free]
     ):
         enrolment.status = S.OFFERED
-        enrolment.save(update_fields=["status", "updated_at"])
+        enrolment.offer_answer_by = offer_answer_by(cohort)
+        enrolment.save(update_fields=["status", "offer_answer_by", "updated_at"])
         record_event(enrolment, None, "offer_from_waitlist", S.WAITLISTED, "A seat became free.")
+        enqueue_on_commit(notify_offer, enrolment.pk)
 
 
 # --- Acceptance: the seat and the money --------------------------------------------------------
@@ -167,6 +211,8 @@ def enrolment_accept(
         cohort = locked.cohort
         require_learner(locked, actor)
         require_status(locked, S.OFFERED)
+        if locked.offer_answer_by and timezone.localdate() > locked.offer_answer_by:
+            raise OfferLapsed(answer_by=locked.offer_answer_by.isoformat())
         course = cohort.course
         require_provider_active(course)
         require_not_provider_member(course, actor)
@@ -319,6 +365,7 @@ def cohort_cancel(*, actor: User, cohort: Cohort, reason: str) -> Cohort:
             _cancel_one(locked, actor, "cohort_cancelled", reason.strip(), claw_back=True)
         locked_cohort.status, locked_cohort.seats_taken = Cohort.Status.CANCELLED, 0
         locked_cohort.save(update_fields=["status", "seats_taken"])
+        enqueue_on_commit(notify_cohort_cancelled, locked_cohort.pk, reason.strip())
     return locked_cohort
 
 

@@ -19,10 +19,12 @@ from fractions import Fraction
 from django.utils import timezone
 
 from core.idempotency import scoped_key
-from core.money import round_money_down
+from core.jobs import enqueue_on_commit
+from core.money import format_money, round_money_down
 from courses.models import Course
 from enrolments.errors import ClawbackFailed, InvalidSplit
 from enrolments.models import Enrolment, EnrolmentHold, HoldDraw, MilestonePayment
+from enrolments.tasks import notify_milestone_paid
 from providers.models import Provider
 from users.models import User
 from wallets.errors import InsufficientFunds
@@ -73,7 +75,12 @@ def wallet_part_of(enrolment: Enrolment, deferred_part: int) -> int:
     """Price = wallet part + co-payment + deferred part; the offer fixed price and co-payment."""
     maximum = enrolment.price - enrolment.co_payment
     if deferred_part < 0 or deferred_part > maximum:
-        raise InvalidSplit(deferred_part=deferred_part, maximum=maximum)
+        raise InvalidSplit(
+            "The deferred part is between nothing and "
+            f"{format_money(maximum, enrolment.currency)} (the price less any co-payment).",
+            deferred_part=deferred_part,
+            maximum=maximum,
+        )
     return maximum - deferred_part
 
 
@@ -261,6 +268,7 @@ def release_milestone(
         )
         payment.transaction_id = posting.transaction_id
         payment.save(update_fields=["transaction"])
+        enqueue_on_commit(notify_milestone_paid, payment.pk)
     return payment
 
 
@@ -336,7 +344,12 @@ def claw_back_milestones(*, actor: User, enrolment: Enrolment) -> int:
             memo=f"Cohort cancelled: milestone payments returned for enrolment {enrolment.pk}",
         )
     except InsufficientFunds as exc:
-        raise ClawbackFailed(enrolment_id=enrolment.pk, amount=paid) from exc
+        raise ClawbackFailed(
+            f"The provider's account no longer holds the {format_money(paid, enrolment.currency)} "
+            "of milestone payments to return; the cancellation waits for platform staff.",
+            enrolment_id=enrolment.pk,
+            amount=paid,
+        ) from exc
     return paid
 
 

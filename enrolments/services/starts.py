@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
+from core.jobs import enqueue_on_commit
 from enrolments.errors import InvalidTransition, StartDisputed, StartNotRecorded, TooEarly
 from enrolments.models import Enrolment
 from enrolments.services.money import milestone_share, release_milestone
@@ -26,6 +27,7 @@ from enrolments.services.transitions import (
     require_provider_active,
     require_status,
 )
+from enrolments.tasks import notify_start_to_confirm
 from users.models import User
 
 START_CONFIRMATION_WINDOW = dt.timedelta(days=14)
@@ -120,6 +122,8 @@ def enrolment_record_start(*, actor: User, enrolment: Enrolment) -> Enrolment:
         locked.save(update_fields=["status", "provider_recorded_start_at", "updated_at"])
         record_event(locked, actor, "record_start", before)
         _pay_start_if_evidenced(locked, actor)
+        if locked.start_confirmed_by_id is None:
+            enqueue_on_commit(notify_start_to_confirm, locked.pk)
     return locked
 
 

@@ -1,6 +1,6 @@
 """The apps form one chain, and imports point only to the left:
 
-core ← users ← providers ← wallets ← courses ← enrolments ← payments ← audit
+core ← users ← providers ← wallets ← courses ← enrolments ← certificates ← payments ← audit
 
 `config` (settings, URLs) composes them and `demo` loads data into all of them; no app
 imports either. A test fails the moment an app imports one to its right.
@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ["core", "users", "providers", "wallets", "courses", "enrolments", "payments", "audit"]
+ORDER = [
+    "core",
+    "users",
+    "providers",
+    "wallets",
+    "courses",
+    "enrolments",
+    "certificates",
+    "payments",
+    "audit",
+]
 NOT_FOR_APPS = {"config", "demo", "tests", "scripts"}
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from certificates.openbadges import new_private_key_pem
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/15",
@@ -16,6 +18,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "a-production-like-secret-key-that-is-long-and-random-9f8e7d6c5b4a3",
     "ALLOWED_HOSTS": "skills-wallet.example",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/skills_wallet",
+    "CERTIFICATE_SIGNING_KEY": new_private_key_pem(),
 }
 
 
@@ -38,7 +41,10 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CERTIFICATE_SIGNING_KEY"],
+)
 def test_production_refuses_to_start_without(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = _manage("check", env=env)

@@ -263,7 +263,7 @@ def test_not_enough_wallet_funds_says_what_is_missing_and_changes_nothing() -> N
     with pytest.raises(InsufficientFunds) as info:
         enrolment_accept(actor=enrolment.learner, enrolment=enrolment)
     assert info.value.extra["shortfall"] == 100_000
-    assert "100000 is missing" in info.value.detail
+    assert "£1,000.00 is missing" in info.value.detail
     enrolment.refresh_from_db()
     assert enrolment.status == "offered"
     world.cohort.refresh_from_db()

@@ -15,6 +15,8 @@ from django.utils import timezone
 from core.errors import InvalidInput
 from core.fields import AmountError, parse_amount
 from core.idempotency import scoped_key
+from core.jobs import enqueue_on_commit
+from core.money import format_money
 from users.models import User
 from wallets.eligibility import EligibilityFacts, check_eligibility
 from wallets.errors import (
@@ -114,7 +116,12 @@ def _grant(
             ),
         )
     except InsufficientFunds as exc:
-        raise BudgetExhausted(amount=amount, programme_id=programme.pk) from exc
+        raise BudgetExhausted(
+            f"The budget of {programme.name} cannot cover a grant of "
+            f"{format_money(amount, programme.currency)}.",
+            amount=amount,
+            programme_id=programme.pk,
+        ) from exc
     grant = Grant.objects.create(
         programme=programme,
         learner=learner,
@@ -125,6 +132,9 @@ def _grant(
     )
     pot.grant = grant
     pot.save(update_fields=["grant"])
+    from wallets.tasks import notify_grant_received  # the task module imports these services
+
+    enqueue_on_commit(notify_grant_received, grant.pk)
     return grant
 
 
@@ -134,7 +144,9 @@ def _check_grant_amount(programme: FundingProgramme, amount: int | None) -> int:
     check_amount(amount)
     if not 0 < amount <= programme.allowance:
         raise InvalidInput(
-            f"A grant is between 1 and the allowance of {programme.allowance}.", amount=amount
+            "A grant is between 1 penny and the allowance of "
+            f"{format_money(programme.allowance, programme.currency)}.",
+            amount=amount,
         )
     return amount
 
@@ -393,7 +405,8 @@ def grants_bulk_create(
         budget = LedgerAccount.objects.select_for_update().get(pk=programme.budget_account_id)
         if budget.balance < total:
             raise BudgetExhausted(
-                f"The budget holds {budget.balance}; these grants need {total}.",
+                f"The budget holds {format_money(budget.balance, programme.currency)}; "
+                f"these grants need {format_money(total, programme.currency)}.",
                 available=budget.balance,
                 required=total,
                 report=report.as_dict(),

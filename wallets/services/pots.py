@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.money import format_money
 from users.models import User
 from wallets.errors import InsufficientFunds, InvalidAmount, PotExpired
 from wallets.ledger import account_create, check_amount, ledger_post
@@ -218,7 +219,9 @@ def wallet_spend(
                 shortfall=remaining,
             )
             raise InsufficientFunds(
-                f"Your wallet can cover {amount - remaining} of {amount}; {remaining} is missing.",
+                f"Your wallet can cover {format_money(amount - remaining, currency)} of "
+                f"{format_money(amount, currency)}; "
+                f"{format_money(remaining, currency)} is missing.",
                 available=amount - remaining,
                 shortfall=remaining,
                 currency=currency,

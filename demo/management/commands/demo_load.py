@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.skills import ensure_default_skills
 from demo.catalogue import load_catalogue
+from demo.certificates import certificate_line, load_certificates
 from demo.enrolments import load_enrolments
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, load_people
 from demo.wallets import load_wallets
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         users = load_people()
         programmes = load_wallets(users)
         load_enrolments(users, programmes["west_midlands"])
+        certificate = load_certificates(users)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for person in PEOPLE:
@@ -36,3 +38,5 @@ class Command(BaseCommand):
             f"TOTP secret for the MFA logins: {DEMO_TOTP_SECRET} "
             "(add it to an authenticator app, or run `python manage.py demo_totp`)."
         )
+        if certificate is not None:
+            self.stdout.write(certificate_line(certificate))

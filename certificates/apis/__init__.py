@@ -1,0 +1,1 @@
+"""The certificate APIs, one module per audience."""
