@@ -63,6 +63,8 @@ LISTS = {
     "wallet-statement": "learner",
     "provider-courses": "provider",
     "provider-earnings": "provider",
+    "provider-certificates": "provider",
+    "certificates-mine": "learner",
     "catalogue": "anonymous",
 }
 
@@ -113,6 +115,8 @@ def _urls(world: World) -> dict[str, tuple[str, APIClient]]:
             f"/api/v1/providers/{world.provider_staff.provider_id}/earnings",
             provider,
         ),
+        "provider-certificates": ("/api/v1/provider/certificates", provider),
+        "certificates-mine": ("/api/v1/certificates/mine", learner),
         "catalogue": ("/api/v1/courses/", APIClient()),
     }
 

@@ -2,8 +2,8 @@
 
 The list of money-moving operations lives here, in one place. The test walks every URL
 pattern's view: each listed operation must be wrapped by `@idempotent`, throttled with the
-`money` scope and document the header; anything wrapped or money-throttled must be listed;
-and no unlisted write calls a service that moves money.
+`money` scope and document the header, and no unlisted write calls a service that moves
+money. (Other writes may be `@idempotent` too, for safe retries: issuing a certificate is.)
 """
 
 from __future__ import annotations
@@ -96,14 +96,11 @@ def test_every_money_moving_operation_is_idempotent_and_money_throttled() -> Non
         assert view.throttle_scope == "money", f"{name}: throttle scope {view.throttle_scope}"
 
 
-def test_nothing_else_is_idempotent_or_money_throttled_or_calls_a_money_service() -> None:
+def test_no_unlisted_write_calls_a_service_that_moves_money() -> None:
     for (name, method), (_, view) in sorted(api_views().items()):
         if (name, method) in MONEY_MOVING:
             continue
         handler = getattr(view, method)
-        assert not getattr(handler, "idempotent", False), f"{name} {method}: list it"
-        if not any((name, other) in MONEY_MOVING for other in WRITES):
-            assert getattr(view, "throttle_scope", None) != "money", f"{name}: list it"
         source = inspect.getsource(inspect.unwrap(handler))
         called = {service for service in MONEY_SERVICES if f"{service}(" in source}
         assert called == set(), f"{name} {method} moves money through {called}: list it"
