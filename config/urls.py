@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from config import health
 from core.schema import SchemaView
+from providers import views as provider_views
 
 api_v1 = [
     path("", include("users.urls")),
@@ -15,6 +16,7 @@ api_v1 = [
     path("", include("courses.urls")),
     path("", include("enrolments.urls")),
     path("", include("certificates.urls")),
+    path("", include("payments.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +31,11 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("certificates.public_urls")),
+    path(
+        "providers/invitations/<str:token>",
+        provider_views.invitation_page,
+        name="provider-invitation-page",
+    ),
 ]
 
 handler400 = "core.errors.handler400"

@@ -3,7 +3,8 @@ how amounts read to people.
 
 Amounts are integers in minor units with an ISO 4217 currency everywhere (code, database,
 JSON). `Decimal` is used only for rates, and money × rate is rounded only in
-`round_money_down`.
+`round_money_down`, or in `round_money_down_to_whole_units` where a rule says so explicitly
+(repayments are "rounded down to a whole pound").
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ def round_money_down(amount: int, rate: Decimal | Fraction) -> int:
     nothing is rounded before this point, and 1/3 of 100 pence is 33, not 33.000…1 → 33.
     """
     return math.floor(Fraction(amount) * Fraction(rate))
+
+
+def round_money_down_to_whole_units(amount: int, rate: Decimal | Fraction, currency: str) -> int:
+    """money × rate rounded down to a whole currency unit (£1, $1), returned in minor units.
+
+    The rounding point for rules that say "rounded down to a whole pound" (repayments):
+    `round_money_down_to_whole_units(66750, Decimal("0.09"), "GBP")` is 6000 (£60), not 6007.
+    Exact, like `round_money_down`.
+    """
+    unit = 10 ** CURRENCIES[currency].exponent
+    return math.floor(Fraction(amount) * Fraction(rate) / unit) * unit
 
 
 def format_money(amount: int, currency: str) -> str:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from config.database import database_config
 
@@ -271,6 +272,11 @@ CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 
 # Periodic jobs run by `celery -A config beat` (see docs/operations.md).
 CELERY_BEAT_SCHEDULE = {
+    # Repayments: assess last month's declarations (docs/repayments.md).
+    "assess-repayments": {
+        "task": "payments.assess_repayments",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1),
+    },
     "expire-wallet-pots": {"task": "wallets.expire_pots", "schedule": 60 * 60},
     "follow-the-calendar": {"task": "enrolments.follow_the_calendar", "schedule": 60 * 60 * 24},
     "expire-idempotency-records": {

@@ -21,6 +21,11 @@ class LedgerAccount(models.Model):
         PROVIDER_PAYABLE = "provider_payable", "Provider payable"
         ESCROW_HOLD = "escrow_hold", "Escrow hold"
         CARD_CLEARING = "card_clearing", "Card payments clearing"
+        # Deferred fees (payments/): see docs/adr/0006-deferral-receivables-on-the-ledger.md.
+        DEFERRAL_BUDGET = "deferral_budget", "Programme deferral budget"
+        DEFERRAL_RECEIVABLE = "deferral_receivable", "Deferred fee owed by a learner"
+        REPAYMENT_OWED = "repayment_owed", "Repayments due, awaiting collection"
+        DEFERRAL_OBLIGATIONS = "deferral_obligations", "Learners' deferred-fee obligations"
 
     key = models.CharField(max_length=120, unique=True, help_text="e.g. pot:42, programme:3:budget")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -82,6 +87,11 @@ class LedgerTransaction(models.Model):
         HOLD_RETURN = "hold_return", "Held funds returned"
         CLAWBACK = "clawback", "Milestone payment returned by the provider"
         TRANSFER = "transfer", "Transfer"
+        DEFERRAL_FUNDING = "deferral_funding", "Deferral budget funded"
+        DEFERRAL_DRAW = "deferral_draw", "Deferred part moved into a hold"
+        DEFERRAL_RETURN = "deferral_return", "Unspent deferred part returned"
+        REPAYMENT_DUE = "repayment_due", "Repayment assessed as due"
+        REPAYMENT_WRITE_OFF = "repayment_write_off", "Deferred fee written off"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)

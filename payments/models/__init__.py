@@ -1,0 +1,22 @@
+"""Repayment plans, programme deferral offers, agreements, declarations and charges."""
+
+from payments.models.agreements import (
+    IncomeDeclaration,
+    IncomeEvidence,
+    RepaymentAgreement,
+    RepaymentAssessment,
+    RepaymentCharge,
+)
+from payments.models.deferrals import ProgrammeDeferral
+from payments.models.plans import PlanThreshold, RepaymentPlan
+
+__all__ = [
+    "IncomeDeclaration",
+    "IncomeEvidence",
+    "PlanThreshold",
+    "ProgrammeDeferral",
+    "RepaymentAgreement",
+    "RepaymentAssessment",
+    "RepaymentCharge",
+    "RepaymentPlan",
+]

@@ -1,0 +1,61 @@
+"""Repayment jobs (thin: they call services): the monthly assessment, disclosure PDFs,
+reminder emails."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from core.emails import send_templated_email
+from payments.models import RepaymentAgreement
+from payments.schedule import period_label
+from payments.services import disclosure_pdf_ensure, repayments_assess_due
+from payments.services.repayments import due_periods
+
+
+@shared_task(name="payments.assess_repayments")
+def assess_repayments() -> dict[str, Any]:
+    """Assess every agreement under way (monthly; safe to re-run: each month is assessed once)."""
+    return asdict(repayments_assess_due())
+
+
+@shared_task(name="payments.render_disclosure")
+def render_disclosure(agreement_id: int) -> None:
+    disclosure_pdf_ensure(agreement_id=agreement_id)
+
+
+@shared_task(name="payments.send_declaration_reminder")
+def send_declaration_reminder(agreement_id: int) -> bool:
+    """Remind the learner of the months they have not declared (always sent: a deadline)."""
+    agreement = (
+        RepaymentAgreement.objects.select_related(
+            "learner", "deferral__programme", "enrolment__cohort__course"
+        )
+        .filter(pk=agreement_id)
+        .first()
+    )
+    if agreement is None or agreement.status != RepaymentAgreement.Status.REPAYING:
+        return False
+    declared = set(agreement.declarations.values_list("period", flat=True))
+    missing = [
+        period_label(p) for p in due_periods(agreement, timezone.localdate()) if p not in declared
+    ]
+    if not missing:
+        return False
+    send_templated_email(
+        to=[agreement.learner.email],
+        template="declaration_reminder",
+        context={
+            "name": agreement.learner.get_full_name(),
+            "missing": missing,
+            "course_title": agreement.enrolment.cohort.course.title,
+            "programme_name": agreement.deferral.programme.name,
+            "link": f"{settings.FRONTEND_URL}/api/v1/repayments/agreements/{agreement.pk}"
+            "/declarations",
+        },
+    )
+    return True
