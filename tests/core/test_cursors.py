@@ -65,6 +65,8 @@ LISTS = {
     "provider-earnings": "provider",
     "provider-certificates": "provider",
     "certificates-mine": "learner",
+    "repayments-agreements": "learner",
+    "funder-programme-repayment-agreements": "officer",
     "catalogue": "anonymous",
 }
 
@@ -117,6 +119,11 @@ def _urls(world: World) -> dict[str, tuple[str, APIClient]]:
         ),
         "provider-certificates": ("/api/v1/provider/certificates", provider),
         "certificates-mine": ("/api/v1/certificates/mine", learner),
+        "repayments-agreements": ("/api/v1/repayments/agreements", learner),
+        "funder-programme-repayment-agreements": (
+            f"/api/v1/funder/programmes/{programme}/repayment-agreements",
+            officer,
+        ),
         "catalogue": ("/api/v1/courses/", APIClient()),
     }
 

@@ -38,6 +38,7 @@ MONEY_MOVING = {
     ("funder-enrolment-cancel", "post"),
     ("funder-enrolment-confirm-start", "post"),
     ("funder-enrolment-decide-start-dispute", "post"),
+    ("funder-programme-deferral-fund", "post"),
 }
 # The services through which money moves: a view calling one must be listed above.
 MONEY_SERVICES = {
@@ -57,6 +58,8 @@ MONEY_SERVICES = {
     "enrolment_cancel_by_funder",
     "enrolment_confirm_start_on_evidence",
     "start_dispute_decide",
+    "deferral_fund",
+    "agreement_activate",
     "wallet_spend",
     "ledger_post",
     "transaction_reverse",
