@@ -1,5 +1,5 @@
-"""Request ids, the project's error body under /api/ whatever the settings, and on
-django-allauth headless error responses."""
+"""Request ids; the project's error body under /api/ whatever the settings, and on
+django-allauth headless error responses; a guard on request bodies before any parser."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from config.logging import request_id_var
-from core.errors import handler400, handler403, handler404, handler500
+from core.errors import error_body, error_body_for_status
+from core.input_guard import MAX_JSON_DEPTH, json_too_deep
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -38,8 +41,10 @@ class RequestIdMiddleware:
 class ApiErrorBodyMiddleware:
     """Under `/api/`, every error is the JSON error body, also with DEBUG on.
 
-    With DEBUG, Django answers unknown URLs and crashes with its HTML debug pages instead of
-    the handlers (core.errors.handler404/500); API clients must never have to parse those.
+    With DEBUG, Django answers unknown URLs, bad requests and crashes with its HTML debug
+    pages instead of the handlers (core.errors.handler404/500); API clients must never have
+    to parse those. The response is changed in place, so Django's record that it already
+    logged a crash (once, with its traceback) still holds and nothing is logged twice.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -51,16 +56,63 @@ class ApiErrorBodyMiddleware:
             request.path.startswith("/api/")
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
+            and not getattr(response, "streaming", False)
         ):
-            if response.status_code == 400:
-                return handler400(request)
-            if response.status_code == 403:
-                return handler403(request)
-            if response.status_code == 404:
-                return handler404(request)
-            if response.status_code >= 500:
-                return handler500(request)
+            response.content = json.dumps(
+                error_body_for_status(request, response.status_code)
+            ).encode()
+            response["Content-Type"] = "application/json"
         return response
+
+
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class RequestBodyGuardMiddleware:
+    """Refuses a body that must not reach a parser, before any view reads it.
+
+    A JSON body nested deeper than `core.input_guard.MAX_JSON_DEPTH` is a 400 `parse_error`
+    (Python's json would raise RecursionError: a 500), on the API and on allauth's
+    endpoints, which parse every body as JSON; a body over `DATA_UPLOAD_MAX_MEMORY_SIZE` is
+    a 413. Multipart uploads are left to their parser.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        multipart = (request.content_type or "").startswith("multipart/")
+        if request.method in _BODY_METHODS and not multipart:
+            refusal = _refuse_body(request)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)
+
+
+def _refuse_body(request: HttpRequest) -> JsonResponse | None:
+    """The error response for a body that must not reach a parser, else None."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return JsonResponse(
+            error_body(
+                f"The request body is larger than {limit} bytes.",
+                "payload_too_large",
+                {"max_bytes": limit},
+            ),
+            status=413,
+        )
+    if json_too_deep(body):
+        return JsonResponse(
+            error_body(
+                f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
+                "parse_error",
+                {"max_depth": MAX_JSON_DEPTH},
+            ),
+            status=400,
+        )
+    return None
 
 
 _ALLAUTH_STATUS_CODES = {

@@ -28,8 +28,16 @@ ATTEMPTS = 3
 
 
 def sqlstate_of(exc: BaseException) -> str | None:
-    cause = exc.__cause__ or exc
-    return getattr(cause, "sqlstate", None)
+    """The SQLSTATE of a database error: Django's errors carry the driver's as `__cause__`."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # a short chain: Django's error, the driver's, maybe a domain error
+        if seen is None:
+            break
+        state = getattr(seen, "sqlstate", None)
+        if state:
+            return str(state)
+        seen = seen.__cause__
+    return None
 
 
 def is_transient(exc: BaseException) -> bool:

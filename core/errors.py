@@ -95,7 +95,9 @@ RETRY_AFTER_SECONDS = 2
 
 def unavailable_body() -> dict[str, Any]:
     return error_body(
-        "The service is busy; nothing was changed. Try again shortly.",
+        # A lost connection may end a request whose transaction committed: say what holds.
+        "The service is busy or was interrupted. Try again shortly: with the same "
+        "Idempotency-Key, a retry never repeats a money movement.",
         "service_unavailable",
         {"retry_after_seconds": RETRY_AFTER_SECONDS},
     )
@@ -138,28 +140,38 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return Response(body, status=exc.status_code, headers=headers)
 
 
-# Django-level handlers, for URLs outside DRF views (unknown paths, crashes).
-def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("Not found.", "not_found", {"path": request.path}), status=404)
-
-
-def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
-
-
-def handler403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("Forbidden.", "permission_denied"), status=403)
-
-
-def handler500(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        error_body(
+def error_body_for_status(request: HttpRequest, status_code: int) -> dict[str, Any]:
+    """The error body for a response Django made without one (its handlers, debug pages)."""
+    if status_code == 404:
+        return error_body("Not found.", "not_found", {"path": request.path})
+    if status_code == 403:
+        return error_body("Forbidden.", "permission_denied")
+    if status_code == 405:
+        return error_body("Method not allowed.", "method_not_allowed")
+    if status_code >= 500:
+        return error_body(
             "Internal server error.",
             "server_error",
             {"request_id": request.META.get("REQUEST_ID", "")},
-        ),
-        status=500,
-    )
+        )
+    return error_body("Bad request.", "bad_request")
+
+
+# Django-level handlers, for URLs outside DRF views (unknown paths, crashes).
+def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(error_body_for_status(request, 404), status=404)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(error_body_for_status(request, 400), status=400)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(error_body_for_status(request, 403), status=403)
+
+
+def handler500(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(error_body_for_status(request, 500), status=500)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:

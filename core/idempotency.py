@@ -18,7 +18,9 @@ with the same key. Records expire after `IDEMPOTENCY_TTL_HOURS` (default 24), re
 the periodic task `core.expire_idempotency_records`.
 
 Services also give the ledger keys derived from the client's key (`scoped_key`), so a
-double posting is refused by PostgreSQL even if this layer were bypassed.
+double posting is refused by PostgreSQL even if this layer were bypassed. Inside a request,
+the derived key is also bound to this claim of the client's key: once a record has expired,
+its key is free for a new request, at the ledger too.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import functools
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +47,8 @@ from core.models import IdempotencyRecord
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
 REPLAYED_HEADER = "Idempotent-Replayed"
+# A fresh token per claim of a key, for the ledger keys derived while the request runs.
+_claim_token: ContextVar[str | None] = ContextVar("idempotency_claim_token", default=None)
 
 
 class IdempotencyConflict(Conflict):
@@ -71,7 +77,9 @@ def scoped_key(*parts: object, key: str | None) -> str | None:
     """
     if key is None:
         return None
-    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    claim = _claim_token.get()
+    digest = hashlib.sha256((key if claim is None else f"{key}\n{claim}").encode()).hexdigest()
+    digest = digest[:40]
     return ":".join([*(str(part) for part in parts), digest])
 
 
@@ -125,7 +133,11 @@ def _claim(
 
 
 def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
-    """Decorate an APIView method that moves money (see the module docstring)."""
+    """Decorate an APIView method that moves money (see the module docstring).
+
+    The wrapper carries `idempotent = True`: tests/core/test_money_endpoints.py checks that
+    every money-moving endpoint has it.
+    """
 
     @functools.wraps(method)
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -153,7 +165,11 @@ def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
                         status=existing.response_status,
                         headers={REPLAYED_HEADER: "true"},
                     )
-                response = method(view, request, *args, **kwargs)
+                token = _claim_token.set(secrets.token_hex(16))
+                try:
+                    response = method(view, request, *args, **kwargs)
+                finally:
+                    _claim_token.reset(token)
                 if 200 <= response.status_code < 300:
                     IdempotencyRecord.objects.filter(
                         user_id=user_id, operation=operation, key=key
@@ -164,6 +180,7 @@ def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
 
         return retry_on_transient_conflict(attempt)
 
+    wrapper.idempotent = True  # type: ignore[attr-defined]
     return wrapper
 
 

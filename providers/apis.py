@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import NameField
 from core.schema import ERROR_RESPONSES, NOT_FOUND, error
 from providers.models import ProviderMembership, ukprn_validator
 from providers.selectors import (
@@ -47,11 +48,11 @@ class ProviderOutputSerializer(serializers.Serializer):
 
 
 class ProviderProfileInputSerializer(serializers.Serializer):
-    legal_name = serializers.CharField(max_length=200)
-    trading_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address_line_1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address_line_2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    town = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    legal_name = NameField(max_length=200)
+    trading_name = NameField(max_length=200, required=False, allow_blank=True)
+    address_line_1 = NameField(max_length=200, required=False, allow_blank=True)
+    address_line_2 = NameField(max_length=200, required=False, allow_blank=True)
+    town = NameField(max_length=100, required=False, allow_blank=True)
     postcode = serializers.CharField(max_length=8, required=False, allow_blank=True)
     website = serializers.URLField(required=False, allow_blank=True)
     contact_email = serializers.EmailField(required=False, allow_blank=True)

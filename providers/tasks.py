@@ -2,8 +2,8 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 
+from core.emails import send_plain_email
 from providers.models import ProviderInvitation
 
 
@@ -17,14 +17,13 @@ def send_provider_invitation(invitation_id: int) -> None:
     if invitation is None or invitation.accepted_at is not None:
         return
     link = f"{settings.FRONTEND_URL}/providers/invitations/{invitation.token}"
-    send_mail(
+    send_plain_email(
         subject=f"[Skills Wallet] Join {invitation.provider.display_name} on Skills Wallet",
-        message=(
+        body=(
             f"{invitation.invited_by.get_full_name()} invited you to join "
             f"{invitation.provider.display_name} as {invitation.get_role_display().lower()}.\n\n"
             f"Sign in (or sign up with this email address), then accept the invitation:\n{link}\n\n"
             f"The invitation expires on {invitation.expires_at:%d %B %Y}."
         ),
-        from_email=None,
-        recipient_list=[invitation.email],
+        to=[invitation.email],
     )

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import NameField
 from core.schema import ERROR_RESPONSES
 from users.models import User
 from users.notifications import KINDS, wants
@@ -42,7 +43,7 @@ class MeOutputSerializer(serializers.Serializer):
 
 class MeApi(APIView):
     class UpdateInputSerializer(serializers.Serializer):
-        full_name = serializers.CharField(max_length=200, allow_blank=True)
+        full_name = NameField(max_length=200, allow_blank=True)
 
     @extend_schema(
         operation_id="me_retrieve",
@@ -55,19 +56,17 @@ class MeApi(APIView):
 
     @extend_schema(
         operation_id="me_update",
-        request=UpdateInputSerializer,
+        request=UpdateInputSerializer(partial=True),
         responses={200: MeOutputSerializer, **ERROR_RESPONSES},
-        summary="Change your display name",
+        summary="Change your profile: send only the fields to change",
     )
     def patch(self, request: Request) -> Response:
-        serializer = self.UpdateInputSerializer(data=request.data)
+        serializer = self.UpdateInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = serializer.validated_data
-        user = user_update_profile(
-            actor=request.user,  # type: ignore[arg-type]
-            user=request.user,  # type: ignore[arg-type]
-            full_name=data["full_name"],
-        )
+        user: User = request.user  # type: ignore[assignment]
+        if "full_name" in data:
+            user = user_update_profile(actor=user, user=user, full_name=data["full_name"])
         return Response(
             MeOutputSerializer(
                 me_get(user=user, session_mfa_verified=session_passed_mfa(request))

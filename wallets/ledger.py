@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 
+from core.money import CURRENCIES, MAX_AMOUNT, is_supported_currency
 from wallets.errors import (
     CurrencyMismatch,
     IdempotencyConflict,
@@ -30,8 +30,6 @@ from wallets.errors import (
 )
 from wallets.models import LedgerAccount, LedgerTransaction
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-MAX_AMOUNT = 10**15  # minor units; far beyond any real budget, far inside bigint
 _POST_SQL = "SELECT transaction_id, replayed FROM ledger_post(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
@@ -61,6 +59,15 @@ def check_amount(amount: Any) -> int:
     return amount
 
 
+def check_currency(currency: object) -> str:
+    """A supported currency (core.money.CURRENCIES), or CurrencyMismatch."""
+    if not is_supported_currency(currency):
+        raise CurrencyMismatch(
+            f"Unsupported currency: use one of {', '.join(CURRENCIES)}.", currency=str(currency)
+        )
+    return str(currency)
+
+
 def ledger_post(
     *,
     kind: str,
@@ -76,10 +83,7 @@ def ledger_post(
     Runs inside the caller's transaction (or its own). Raises InsufficientFunds when a
     protected account would go below zero, and nothing is posted.
     """
-    if not _CURRENCY.match(currency or ""):
-        raise CurrencyMismatch(
-            "The currency must be an ISO 4217 code such as GBP.", currency=currency
-        )
+    check_currency(currency)
     if kind not in LedgerTransaction.Kind.values:
         raise InvalidPosting("Unknown transaction kind.", kind=kind)
     resolved = [(_account_id(account), check_amount(amount)) for account, amount in lines]
@@ -118,7 +122,10 @@ def ledger_post(
                 cursor.execute(_POST_SQL, arguments)
                 row = cursor.fetchone()
     except DatabaseError as exc:
-        raise ledger_error_from_database(exc) from exc
+        error = ledger_error_from_database(exc)
+        if error is exc:
+            raise  # not a refusal of the ledger's: keep the driver's error (and SQLSTATE) as cause
+        raise error from exc
     assert row is not None
     return Posting(transaction_id=row[0], replayed=row[1])
 
@@ -161,10 +168,7 @@ def account_create(
     programme_id: int | None = None,
     provider_id: int | None = None,
 ) -> LedgerAccount:
-    if not _CURRENCY.match(currency or ""):
-        raise CurrencyMismatch(
-            "The currency must be an ISO 4217 code such as GBP.", currency=currency
-        )
+    check_currency(currency)
     return LedgerAccount.objects.create(
         key=key,
         kind=kind,
@@ -221,5 +225,17 @@ def transaction_reverse(
             idempotency_key=idempotency_key,
             reverses_id=transaction_id,
         )
-    except DatabaseError as exc:  # the OneToOne on `reverses` caught a concurrent reversal
-        raise AlreadyReversed(transaction_id=transaction_id) from exc
+    except DatabaseError as exc:
+        if _violates_one_reversal(exc):  # a concurrent reversal committed first
+            raise AlreadyReversed(transaction_id=transaction_id) from exc
+        raise  # anything else (a lock timeout, a lost connection) is itself
+
+
+def _violates_one_reversal(exc: DatabaseError) -> bool:
+    """Whether `exc` is the unique constraint on `reverses` (a transaction is reversed once)."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) != "23505":  # unique_violation
+        return False
+    diag = getattr(cause, "diag", None)
+    column = LedgerTransaction._meta.get_field("reverses").column
+    return column in (getattr(diag, "constraint_name", None) or "")

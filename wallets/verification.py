@@ -3,6 +3,10 @@
 Independent of the triggers that wrote the data: it recomputes each entry's hash from its
 fields and the previous entry's hash, so an entry edited behind the triggers' back (for
 instance by a superuser with triggers disabled) breaks the chain at that entry.
+
+Everything is read from one snapshot (a REPEATABLE READ, READ ONLY transaction), so postings
+that commit while it runs are either wholly seen or not at all: a live, healthy ledger
+never looks broken, and the verification can run while traffic flows.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 def entry_hash(
@@ -49,7 +53,21 @@ class VerificationReport:
 
 
 def ledger_verify(*, account_ids: list[int] | None = None) -> VerificationReport:
-    """Check every (or the given) account; report the first break in each account's chain."""
+    """Check every (or the given) account; report the first break in each account's chain.
+
+    Opens its own snapshot. Called inside a caller's transaction (a test's, say), it reads
+    what that transaction sees instead: the isolation of a started transaction is fixed.
+    """
+    if connection.in_atomic_block:
+        return _verify(account_ids)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Must be the transaction's first statement.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _verify(account_ids)
+
+
+def _verify(account_ids: list[int] | None) -> VerificationReport:
     report = VerificationReport()
     where = "WHERE a.id = ANY(%s)" if account_ids is not None else ""
     params: list[list[int]] = [account_ids] if account_ids is not None else []

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.fields import AmountField
 from core.models import Skill
 from core.pagination import DefaultCursorPagination
 from core.reference import Region
@@ -91,8 +92,8 @@ class CatalogueFilterSerializer(serializers.Serializer):
     level = serializers.IntegerField(required=False, min_value=3, max_value=7)
     mode = serializers.ChoiceField(required=False, choices=Course.Mode.choices)
     region = serializers.ChoiceField(required=False, choices=Region.choices)
-    price_min = serializers.IntegerField(required=False, min_value=0)
-    price_max = serializers.IntegerField(required=False, min_value=0)
+    price_min = AmountField(required=False, allow_string=True)
+    price_max = AmountField(required=False, allow_string=True)
     start_from = serializers.DateField(required=False)
     start_to = serializers.DateField(required=False)
     funded_by = serializers.IntegerField(required=False, min_value=1, help_text="A programme id.")

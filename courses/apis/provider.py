@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import AmountField, NameField
 from core.pagination import DefaultCursorPagination
 from core.reference import Region
 from core.schema import ERROR_RESPONSES, NOT_FOUND, error
@@ -25,7 +26,7 @@ RULES = {422: error("Refused by a rule (`capacity_below_seats_taken`, `cohort_no
 
 
 class CourseInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = NameField(max_length=200)
     summary = serializers.CharField(max_length=500)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     skills = serializers.ListField(
@@ -36,7 +37,7 @@ class CourseInputSerializer(serializers.Serializer):
     region = serializers.ChoiceField(choices=Region.choices)
     guided_learning_hours = serializers.IntegerField(min_value=1, max_value=5000)
     length_weeks = serializers.IntegerField(min_value=1, max_value=156)
-    price = serializers.IntegerField(min_value=0, max_value=10**9, help_text="Minor units (pence).")
+    price = AmountField(min_value=0, max_value=10**9, help_text="Minor units (pence).")
     entry_requirements = serializers.CharField(required=False, allow_blank=True, default="")
     expected_outcomes = serializers.CharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=Course.Status.choices, default=Course.Status.DRAFT)
@@ -71,7 +72,7 @@ class CohortInputSerializer(serializers.Serializer):
     application_deadline = serializers.DateField()
     capacity = serializers.IntegerField(min_value=1, max_value=10_000)
     online = serializers.BooleanField(default=False)
-    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    location = NameField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class CohortCreateInputSerializer(CohortInputSerializer):

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.fields import AmountField
 from core.idempotency import idempotent
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
 from courses.selectors import cohort_get_open
@@ -82,7 +83,7 @@ class EnrolmentAcceptApi(APIView):
     throttle_scope = "money"
 
     class EnrolmentAcceptInputSerializer(serializers.Serializer):
-        deferred_part = serializers.IntegerField(
+        deferred_part = AmountField(
             min_value=0, default=0, help_text="Part of the price to defer (repayment agreement)."
         )
 
@@ -149,11 +150,17 @@ class EnrolmentWithdrawApi(APIView):
 
 
 class EnrolmentConfirmStartApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
     @extend_schema(
         operation_id="enrolment_confirm_start",
         request=None,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Confirm that your course started (with the provider's record, pays the start)",
     )
+    @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
         enrolment = enrolment_get_for_learner(user=request.user, enrolment_id=enrolment_id)
         return enrolment_response(

@@ -9,9 +9,11 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core.schema import ERROR_RESPONSES, NOT_FOUND
+from core.idempotency import idempotent
+from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
 from courses.selectors import cohort_get_for_member
 from enrolments.apis.common import (
     TRANSITION_ERRORS,
@@ -123,12 +125,17 @@ class ProviderDeclineApi(_ProviderTransitionApi):
 
 
 class ProviderRecordStartApi(_ProviderTransitionApi):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
     @extend_schema(
         operation_id="provider_enrolment_start",
         request=None,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
         summary="Record the start (the start milestone pays once the learner confirms)",
     )
+    @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
         return enrolment_response(
             enrolment_record_start(
@@ -138,6 +145,9 @@ class ProviderRecordStartApi(_ProviderTransitionApi):
 
 
 class ProviderAttendanceApi(_ProviderTransitionApi):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
     class SessionSerializer(serializers.Serializer):
         date = serializers.DateField()
         present = serializers.BooleanField()
@@ -156,8 +166,11 @@ class ProviderAttendanceApi(_ProviderTransitionApi):
     @extend_schema(
         operation_id="provider_enrolment_attendance",
         request=AttendanceInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Record attendance per session (it scales the completion payment)",
     )
+    @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
         enrolment = self.enrolment(request, enrolment_id)
         serializer = self.AttendanceInputSerializer(data=request.data)
@@ -172,11 +185,17 @@ class ProviderAttendanceApi(_ProviderTransitionApi):
 
 
 class ProviderCompleteApi(_ProviderTransitionApi):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
     @extend_schema(
         operation_id="provider_enrolment_complete",
         request=None,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Record completion: pays the completion share, scaled by attendance",
     )
+    @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
         return enrolment_response(
             enrolment_complete(
@@ -186,6 +205,9 @@ class ProviderCompleteApi(_ProviderTransitionApi):
 
 
 class ProviderOutcomeApi(_ProviderTransitionApi):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
+
     class OutcomeInputSerializer(serializers.Serializer):
         outcome = serializers.ChoiceField(choices=Enrolment.Outcome.choices)
         outcome_date = serializers.DateField(
@@ -201,8 +223,11 @@ class ProviderOutcomeApi(_ProviderTransitionApi):
     @extend_schema(
         operation_id="provider_enrolment_outcome",
         request=OutcomeInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
+        summary="Record the outcome: unsampled ones pay now, sampled ones wait for the funder",
     )
+    @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
         enrolment = self.enrolment(request, enrolment_id)
         serializer = self.OutcomeInputSerializer(data=request.data)
@@ -216,6 +241,8 @@ class ProviderOutcomeApi(_ProviderTransitionApi):
 
 class ProviderCohortCancelApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "money"
 
     class CancelInputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=500)
@@ -223,9 +250,11 @@ class ProviderCohortCancelApi(APIView):
     @extend_schema(
         operation_id="provider_cohort_cancel",
         request=CancelInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={200: None, **TRANSITION_ERRORS},
         summary="Cancel a cohort: everything is returned to learners",
     )
+    @idempotent
     def post(self, request: Request, cohort_id: int) -> Response:
         cohort = cohort_get_for_member(user=request.user, cohort_id=cohort_id)
         serializer = self.CancelInputSerializer(data=request.data)

@@ -68,9 +68,21 @@ def test_validation_error_has_the_error_body_and_changes_nothing(
     user.refresh_from_db()
     assert user.full_name == before
 
-    response = logged_in_client.patch("/api/v1/me", {}, format="json")
-    assert response.status_code == 400
-    assert response.json()["extra"]["fields"]["full_name"]
+
+def test_patch_is_a_partial_update(logged_in_client: APIClient, user) -> None:
+    # Only the fields sent change; a field that cannot be changed here is ignored.
+    user.full_name = "Ada Lovelace"
+    user.save(update_fields=["full_name"])
+    for body in ({}, {"email": "someone.else@example.org"}, {"is_staff": True}):
+        response = logged_in_client.patch("/api/v1/me", body, format="json")
+        assert response.status_code == 200, response.json()
+        assert response.json()["full_name"] == "Ada Lovelace"
+        assert response.json()["email"] == user.email
+        assert response.json()["is_staff"] is False
+    response = logged_in_client.patch("/api/v1/me", {"full_name": "Ada King"}, format="json")
+    assert response.json()["full_name"] == "Ada King"
+    user.refresh_from_db()
+    assert (user.full_name, user.is_staff) == ("Ada King", False)
 
 
 def test_malformed_json_and_wrong_media_type_are_4xx(logged_in_client: APIClient) -> None:

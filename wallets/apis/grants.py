@@ -14,6 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.errors import InvalidInput
+from core.fields import AmountField
 from core.idempotency import idempotent
 from core.pagination import DefaultCursorPagination
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
@@ -128,9 +129,7 @@ class ProgrammeGrantListCreateApi(APIView):
 
     class GrantInputSerializer(serializers.Serializer):
         learner_email = serializers.EmailField()
-        amount = serializers.IntegerField(
-            min_value=1, required=False, help_text="Defaults to the allowance."
-        )
+        amount = AmountField(min_value=1, required=False, help_text="Defaults to the allowance.")
 
     @extend_schema(
         operation_id="funder_programme_grants",

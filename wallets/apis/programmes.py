@@ -14,7 +14,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.errors import NotFound
+from core.fields import AmountField, CurrencyField, NameField
 from core.idempotency import idempotent
+from core.money import DEFAULT_CURRENCY
 from core.pagination import DefaultCursorPagination
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND, error
 from providers.models import Provider
@@ -62,9 +64,9 @@ MONEY_ERRORS = {
 
 
 class ProgrammeInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = NameField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    budget_target = serializers.IntegerField(min_value=0, max_value=10**12, default=0)
+    budget_target = AmountField(min_value=0, max_value=10**12, default=0)
     opens_on = serializers.DateField()
     closes_on = serializers.DateField()
     min_age = serializers.IntegerField(min_value=16, max_value=100, default=19)
@@ -82,7 +84,7 @@ class ProgrammeInputSerializer(serializers.Serializer):
     max_prior_qualification_level = serializers.IntegerField(
         min_value=0, max_value=8, allow_null=True, default=None
     )
-    allowance = serializers.IntegerField(min_value=1, max_value=10**9)
+    allowance = AmountField(min_value=1, max_value=10**9)
     allowed_levels = serializers.ListField(
         child=serializers.IntegerField(min_value=3, max_value=7), default=list
     )
@@ -93,7 +95,7 @@ class ProgrammeInputSerializer(serializers.Serializer):
     co_payment_kind = serializers.ChoiceField(
         choices=FundingProgramme.CoPayment.choices, default="none"
     )
-    co_payment_flat = serializers.IntegerField(min_value=0, max_value=10**9, default=0)
+    co_payment_flat = AmountField(min_value=0, max_value=10**9, default=0)
     co_payment_percent = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, default=Decimal("0")
     )
@@ -126,7 +128,7 @@ class ProgrammeInputSerializer(serializers.Serializer):
 
 class ProgrammeCreateInputSerializer(ProgrammeInputSerializer):
     funder_id = serializers.IntegerField()
-    currency = serializers.RegexField(r"^[A-Z]{3}$", default="GBP")
+    currency = CurrencyField(default=DEFAULT_CURRENCY)
 
 
 class ProgrammePagination(DefaultCursorPagination):
@@ -282,9 +284,7 @@ class ProgrammeFundApi(APIView):
     throttle_scope = "money"
 
     class FundInputSerializer(serializers.Serializer):
-        amount = serializers.IntegerField(
-            min_value=1, max_value=10**12, help_text="Minor units (pence)."
-        )
+        amount = AmountField(min_value=1, max_value=10**12, help_text="Minor units (pence).")
 
     @extend_schema(
         operation_id="funder_programme_fund",

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
+from core.fields import AmountError, parse_amount
 from core.idempotency import scoped_key
 from core.jobs import enqueue_on_commit
 from core.money import format_money
@@ -283,22 +284,38 @@ class BulkReport:
         }
 
 
+def _unreadable_csv(reader: csv.DictReader[str], exc: csv.Error) -> InvalidInput:
+    """A file the csv module cannot read (a cell over its size limit, a stray quote)."""
+    line = reader.line_num + 1  # the record that failed starts after the lines read
+    return InvalidInput(f"The CSV cannot be read at line {line}: {exc}.", line=line)
+
+
 def _parse_bulk_csv(
     actor: User, programme: FundingProgramme, csv_text: str, report: BulkReport
 ) -> list[BulkRow]:
     """Validate every row; each bad row is reported with its line number and reason."""
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    headers = {h.strip().lower() for h in (reader.fieldnames or [])}
+    try:
+        headers = {h.strip().lower() for h in (reader.fieldnames or [])}
+    except csv.Error as exc:
+        raise _unreadable_csv(reader, exc) from exc
     if "email" not in headers:
         raise InvalidInput(
             "The CSV needs a header row with an `email` column (and optionally `amount`)."
         )
     candidates: list[BulkRow] = []
     seen: dict[str, int] = {}
-    for index, raw in enumerate(reader, start=2):
-        row = {
-            (k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None
-        }
+    rows = enumerate(reader, start=2)
+    while True:
+        try:
+            index, raw = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _unreadable_csv(reader, exc) from exc
+        # Cells are trimmed, except the amount: it is digits and nothing else.
+        cells = {(k or "").strip().lower(): v or "" for k, v in raw.items() if k is not None}
+        row = {k: v if k == "amount" else v.strip() for k, v in cells.items()}
         report.rows += 1
         if report.rows > MAX_BULK_ROWS:
             raise InvalidInput(f"At most {MAX_BULK_ROWS} rows per file.")
@@ -311,9 +328,11 @@ def _parse_bulk_csv(
             problem = "not a valid email address"
         raw_amount = row.get("amount", "")
         if problem is None and raw_amount:
-            if raw_amount.isdigit() and 0 < int(raw_amount) <= programme.allowance:
-                amount = int(raw_amount)
-            else:
+            try:
+                amount = parse_amount(
+                    raw_amount, min_value=1, max_value=programme.allowance, allow_string=True
+                )
+            except AmountError:
                 problem = f"amount must be a whole number of pence from 1 to {programme.allowance}"
         if problem is None and email in seen:
             problem = f"duplicate of line {seen[email]}"
