@@ -10,9 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.fields import NameField
+from core.pagination import IdCursorPagination
 from core.schema import ERROR_RESPONSES, NOT_FOUND, error
 from providers.models import ProviderMembership, ukprn_validator
 from providers.selectors import (
+    invitations_for_provider,
     membership_get_for_admin,
     provider_get_for_member,
     provider_list_for_member,
@@ -156,12 +158,43 @@ class ProviderTeamApi(APIView):
         return Response(self.TeamSerializer({"members": members, "invitations": invitations}).data)
 
 
+class InvitationListSerializer(InvitationSerializer):
+    state = serializers.CharField(help_text="pending, accepted or expired")
+    invited_by = serializers.EmailField(source="invited_by.email")
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class InvitationPagination(IdCursorPagination):
+    pass
+
+
 class ProviderInvitationCreateApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class InviteInputSerializer(serializers.Serializer):
         email = serializers.EmailField()
         role = serializers.ChoiceField(choices=ProviderMembership.Role.choices)
+
+    class StateFilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=["pending", "accepted", "expired"], required=False)
+
+    @extend_schema(
+        operation_id="provider_invitations",
+        parameters=[StateFilterSerializer],
+        responses={200: InvitationListSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
+        summary="The team's invitations: pending, accepted and expired (admins)",
+    )
+    def get(self, request: Request, provider_id: int) -> Response:
+        provider = provider_get_for_member(user=request.user, provider_id=provider_id, admin=True)
+        filters = self.StateFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        invitations = invitations_for_provider(
+            provider=provider, state=filters.validated_data.get("state")
+        )
+        paginator = InvitationPagination()
+        page = paginator.paginate_queryset(invitations, request, view=self)
+        return paginator.get_paginated_response(InvitationListSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="provider_invite",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, QuerySet, Value, When
+from django.utils import timezone
 
 from core.errors import Forbidden, NotFound
 from providers.errors import ProviderAdminRequired
@@ -81,3 +82,17 @@ def check_provider_member_or_staff(*, user: Any, provider_id: int) -> None:
     if getattr(user, "is_staff", False):
         return
     check_provider_member(user=user, provider_id=provider_id)
+
+
+def invitations_for_provider(*, provider: Provider, state: str | None = None) -> QuerySet[Any]:
+    """The provider's invitations with their `state`: pending, accepted or expired."""
+    now = timezone.now()
+    invitations = provider.invitations.select_related("invited_by").annotate(
+        state=Case(
+            When(accepted_at__isnull=False, then=Value("accepted")),
+            When(expires_at__lte=now, then=Value("expired")),
+            default=Value("pending"),
+            output_field=CharField(),
+        )
+    )
+    return invitations.filter(state=state) if state else invitations

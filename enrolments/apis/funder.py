@@ -7,11 +7,11 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.idempotency import idempotent
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
+from core.throttling import MONEY_THROTTLES
 from enrolments.apis.common import (
     TRANSITION_ERRORS,
     EnrolmentOutputSerializer,
@@ -85,7 +85,7 @@ class FunderEnrolmentDetailApi(APIView):
 
 class FunderVerifyOutcomeApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class VerifyInputSerializer(serializers.Serializer):
@@ -115,7 +115,7 @@ class FunderVerifyOutcomeApi(APIView):
 
 class FunderCancelEnrolmentApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class FunderCancelInputSerializer(serializers.Serializer):
@@ -153,7 +153,7 @@ class FunderCancelEnrolmentApi(APIView):
 
 class FunderConfirmStartApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class EvidenceInputSerializer(serializers.Serializer):
@@ -184,7 +184,7 @@ class FunderConfirmStartApi(APIView):
 
 class FunderDecideStartDisputeApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class DecisionInputSerializer(serializers.Serializer):

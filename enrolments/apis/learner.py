@@ -6,12 +6,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.fields import AmountField
 from core.idempotency import idempotent
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
+from core.throttling import MONEY_THROTTLES
 from courses.selectors import cohort_get_open
 from enrolments.apis.common import (
     TRANSITION_ERRORS,
@@ -79,7 +79,7 @@ class MyEnrolmentDetailApi(APIView):
 
 
 class EnrolmentAcceptApi(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class EnrolmentAcceptInputSerializer(serializers.Serializer):
@@ -127,7 +127,7 @@ class LearnerDeclineApi(APIView):
 
 
 class EnrolmentWithdrawApi(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     @extend_schema(
@@ -150,7 +150,7 @@ class EnrolmentWithdrawApi(APIView):
 
 
 class EnrolmentConfirmStartApi(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     @extend_schema(

@@ -9,11 +9,11 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.idempotency import idempotent
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
+from core.throttling import MONEY_THROTTLES
 from courses.selectors import cohort_get_for_member
 from enrolments.apis.common import (
     TRANSITION_ERRORS,
@@ -125,7 +125,7 @@ class ProviderDeclineApi(_ProviderTransitionApi):
 
 
 class ProviderRecordStartApi(_ProviderTransitionApi):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     @extend_schema(
@@ -145,7 +145,7 @@ class ProviderRecordStartApi(_ProviderTransitionApi):
 
 
 class ProviderAttendanceApi(_ProviderTransitionApi):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class SessionSerializer(serializers.Serializer):
@@ -185,7 +185,7 @@ class ProviderAttendanceApi(_ProviderTransitionApi):
 
 
 class ProviderCompleteApi(_ProviderTransitionApi):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     @extend_schema(
@@ -205,7 +205,7 @@ class ProviderCompleteApi(_ProviderTransitionApi):
 
 
 class ProviderOutcomeApi(_ProviderTransitionApi):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class OutcomeInputSerializer(serializers.Serializer):
@@ -241,7 +241,7 @@ class ProviderOutcomeApi(_ProviderTransitionApi):
 
 class ProviderCohortCancelApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class CancelInputSerializer(serializers.Serializer):

@@ -11,13 +11,13 @@ from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.errors import NotFound
 from core.idempotency import idempotent
 from core.pagination import DefaultCursorPagination
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND, error
+from core.throttling import MONEY_THROTTLES
 from payments.apis.common import (
     AGREEMENT_ERRORS,
     FunderAgreementSummarySerializer,
@@ -133,7 +133,7 @@ class ProgrammeDeferralApi(APIView):
 
 class ProgrammeDeferralFundApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class DeferralFundInputSerializer(serializers.Serializer):

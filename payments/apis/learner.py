@@ -15,10 +15,10 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.pagination import DefaultCursorPagination
+from core.throttling import MONEY_THROTTLES
 from enrolments.selectors import enrolment_get_for_learner
 from payments.apis.common import (
     AGREEMENT_ERRORS,
@@ -92,7 +92,7 @@ class DisclosureSerializer(serializers.Serializer):
 
 
 class AgreementListCreateApi(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class ProposeInputSerializer(serializers.Serializer):
@@ -172,7 +172,7 @@ class DisclosurePdfApi(APIView):
 
 
 class AgreementSignApi(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class SignInputSerializer(serializers.Serializer):

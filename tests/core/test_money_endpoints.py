@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
+from core.throttling import MoneyThrottle
 from tests.enrolments.helpers import make_world
 from tests.helpers import client_for
 
@@ -95,7 +96,7 @@ def test_every_money_moving_operation_is_idempotent_and_money_throttled() -> Non
         _, view = views[(name, method)]
         handler = getattr(view, method)
         assert getattr(handler, "idempotent", False), f"{name} {method}: not @idempotent"
-        assert ScopedRateThrottle in view.throttle_classes, f"{name}: no ScopedRateThrottle"
+        assert MoneyThrottle in view.throttle_classes, f"{name}: no MoneyThrottle"
         assert view.throttle_scope == "money", f"{name}: throttle scope {view.throttle_scope}"
 
 
@@ -131,3 +132,21 @@ def test_the_money_throttle_limits_milestone_calls(monkeypatch: pytest.MonkeyPat
     statuses = [provider.post(url).status_code for _ in range(3)]
     assert statuses[2] == 429
     assert provider.post(url).json()["code"] == "throttled"
+
+
+@pytest.mark.django_db
+def test_reading_is_never_throttled_as_money(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A funder paging through grants is not refused because granting shares the view."""
+    from tests.factories import make_programme
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"money": "2/min"})
+    programme = make_programme()
+    officer = client_for(programme.funder.memberships.get().user, mfa=True)
+    url = f"/api/v1/funder/programmes/{programme.pk}/grants"
+    statuses = {officer.get(url).status_code for _ in range(5)}
+    assert statuses == {200}
+    writes = [
+        officer.post(url, {"learner_email": f"nobody{n}@example.org"}, format="json").status_code
+        for n in range(3)
+    ]
+    assert writes[-1] == 429  # the third write in a minute is over the money rate

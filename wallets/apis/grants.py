@@ -10,7 +10,6 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.errors import InvalidInput
@@ -18,6 +17,7 @@ from core.fields import AmountField
 from core.idempotency import idempotent
 from core.pagination import DefaultCursorPagination
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND
+from core.throttling import MONEY_THROTTLES
 from users.models import User
 from users.permissions import HasRoleMFA
 from wallets.apis.programmes import MONEY_ERRORS, acting_officer
@@ -69,7 +69,7 @@ class ProgrammeApplicationListApi(APIView):
 
 class ApplicationApproveApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     @extend_schema(
@@ -124,7 +124,7 @@ class GrantPagination(DefaultCursorPagination):
 
 class ProgrammeGrantListCreateApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class GrantInputSerializer(serializers.Serializer):
@@ -176,7 +176,7 @@ class ProgrammeGrantListCreateApi(APIView):
 
 class ProgrammeBulkGrantApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     parser_classes = [JSONParser, MultiPartParser]

@@ -10,15 +10,15 @@ from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.errors import NotFound
 from core.fields import AmountField, CurrencyField, NameField
 from core.idempotency import idempotent
 from core.money import DEFAULT_CURRENCY
-from core.pagination import DefaultCursorPagination
+from core.pagination import DefaultCursorPagination, IdCursorPagination
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND, error
+from core.throttling import MONEY_THROTTLES
 from providers.models import Provider
 from users.models import User
 from users.permissions import HasRoleMFA
@@ -26,7 +26,12 @@ from wallets.apis.serializers import (
     ProgrammeOutputSerializer,
 )
 from wallets.balances import programme_money
-from wallets.models import EmploymentStatus, FundingProgramme, LedgerAccount
+from wallets.models import (
+    EmploymentStatus,
+    FundingProgramme,
+    LedgerAccount,
+    ProgrammeProviderApproval,
+)
 from wallets.selectors import (
     check_funder_officer,
     funder_get_for_member,
@@ -280,7 +285,7 @@ class ProgrammeCloseApi(APIView):
 
 class ProgrammeFundApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
     class FundInputSerializer(serializers.Serializer):
@@ -397,11 +402,38 @@ class ProgrammeBalanceApi(APIView):
         return Response(ProgrammeMoneySerializer(programme_money(programme=programme)).data)
 
 
+class ApprovedProviderSerializer(serializers.Serializer):
+    provider_id = serializers.IntegerField()
+    provider_name = serializers.CharField(source="provider.display_name")
+    ukprn = serializers.CharField(source="provider.ukprn")
+    provider_status = serializers.CharField(source="provider.status")
+    approved_by = serializers.EmailField(source="approved_by.email", allow_null=True)
+    approved_at = serializers.DateTimeField(source="created_at")
+
+
+class ApprovalPagination(IdCursorPagination):
+    pass
+
+
 class ProgrammeProviderApproveApi(APIView):
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class ProviderApproveInputSerializer(serializers.Serializer):
         provider_id = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="funder_programme_providers",
+        responses={200: ApprovedProviderSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
+        summary="Providers approved for this programme (officers and auditors)",
+    )
+    def get(self, request: Request, programme_id: int) -> Response:
+        programme = programme_get_for_member(user=request.user, programme_id=programme_id)
+        approvals = ProgrammeProviderApproval.objects.filter(programme=programme).select_related(
+            "provider", "approved_by"
+        )
+        paginator = ApprovalPagination()
+        page = paginator.paginate_queryset(approvals, request, view=self)
+        return paginator.get_paginated_response(ApprovedProviderSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="funder_programme_provider_approve",
