@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from courses.apis.catalogue import ORDERINGS
 from tests.enrolments.helpers import World, make_world
+from tests.factories import ProviderMembershipFactory
 from tests.helpers import client_for
 from wallets.eligibility import EligibilityFacts
 from wallets.services import application_submit
@@ -67,6 +68,8 @@ LISTS = {
     "certificates-mine": "learner",
     "repayments-agreements": "learner",
     "funder-programme-repayment-agreements": "officer",
+    "provider-invite": "provider admin",
+    "funder-programme-providers": "officer",
     "catalogue": "anonymous",
 }
 
@@ -124,6 +127,16 @@ def _urls(world: World) -> dict[str, tuple[str, APIClient]]:
             f"/api/v1/funder/programmes/{programme}/repayment-agreements",
             officer,
         ),
+        "provider-invite": (
+            f"/api/v1/providers/{world.provider_staff.provider_id}/invitations",
+            client_for(
+                ProviderMembershipFactory.create(
+                    provider=world.provider_staff.provider, role="admin"
+                ).user,
+                mfa=True,
+            ),
+        ),
+        "funder-programme-providers": (f"/api/v1/funder/programmes/{programme}/providers", officer),
         "catalogue": ("/api/v1/courses/", APIClient()),
     }
 
