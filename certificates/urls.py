@@ -55,7 +55,7 @@ urlpatterns = [
     ),
     # Anyone
     path(
-        "certificates/verify/<uuid:verification_id>/",
+        "certificates/verify/<uuid:verification_id>",
         public.CertificateVerifyApi.as_view(),
         name="certificate-verify",
     ),

@@ -1,4 +1,5 @@
-"""OpenAPI pieces shared by every API view: the error body and its standard responses."""
+"""OpenAPI pieces shared by every API view: the error body and its standard responses (the
+schema class that completes every operation's description is in core/openapi.py)."""
 
 import threading
 from typing import Any

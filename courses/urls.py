@@ -3,7 +3,7 @@ from django.urls import path
 from courses.apis import catalogue, provider
 
 urlpatterns = [
-    path("courses/", catalogue.CatalogueListApi.as_view(), name="catalogue"),
+    path("courses", catalogue.CatalogueListApi.as_view(), name="catalogue"),
     path(
         "courses/<int:course_id>", catalogue.CatalogueDetailApi.as_view(), name="catalogue-course"
     ),

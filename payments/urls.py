@@ -5,7 +5,7 @@ from payments.apis import calculator, funder, learner
 urlpatterns = [
     # Public
     path(
-        "repayments/calculate/",
+        "repayments/calculate",
         calculator.RepaymentCalculateApi.as_view(),
         name="repayments-calculate",
     ),

@@ -150,6 +150,7 @@ class ProviderTeamApi(APIView):
 
     @extend_schema(
         operation_id="provider_team",
+        summary="Your provider's team and open invitations",
         responses={200: TeamSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, provider_id: int) -> Response:

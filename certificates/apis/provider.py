@@ -111,6 +111,7 @@ class ProviderCertificateListApi(_ProviderApi):
 
     @extend_schema(
         operation_id="provider_certificates",
+        summary="Certificates your providers issued",
         parameters=[CertificateFilterSerializer],
         responses={200: CertificateSerializer(many=True), **ERROR_RESPONSES},
     )
@@ -130,6 +131,7 @@ class ProviderCertificateListApi(_ProviderApi):
 class ProviderCertificateDetailApi(_ProviderApi):
     @extend_schema(
         operation_id="provider_certificate",
+        summary="One certificate your provider issued, with its versions",
         responses={200: CertificateSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, verification_id: str) -> Response:

@@ -96,7 +96,15 @@ class CertificateStatusApi(_PublicApi):
                 {
                     "id": serializers.URLField(),
                     "issuer": serializers.URLField(),
-                    "revokedCredentials": serializers.ListField(child=serializers.DictField()),
+                    "revokedCredentials": inline_serializer(
+                        "RevokedCredential",
+                        {
+                            "id": serializers.CharField(),
+                            "revoked": serializers.BooleanField(),
+                            "revocationReason": serializers.CharField(),
+                        },
+                        many=True,
+                    ),
                 },
             ),
             **PUBLIC_ERRORS,

@@ -186,7 +186,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -210,6 +210,12 @@ SPECTACULAR_SETTINGS = {
         "(`/_allauth/browser/v1/` sessions, `/_allauth/app/v1/` with `X-Session-Token`)."
     ),
     "VERSION": "1.0.0",
+    "SERVERS": [{"url": FRONTEND_URL, "description": "This deployment (FRONTEND_URL)"}]
+    + (
+        [{"url": "http://127.0.0.1:8000", "description": "Local development (`make run`)"}]
+        if FRONTEND_URL != "http://127.0.0.1:8000"
+        else []
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",

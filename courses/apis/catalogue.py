@@ -176,6 +176,7 @@ class CatalogueDetailApi(APIView):
 
     @extend_schema(
         operation_id="catalogue_course",
+        summary="One published course with its upcoming cohorts",
         responses={200: CatalogueCourseDetailSerializer, **ERROR_RESPONSES, **NOT_FOUND},
         auth=[],
     )
@@ -194,6 +195,11 @@ class SkillListApi(APIView):
         slug = serializers.CharField()
         name = serializers.CharField()
 
-    @extend_schema(operation_id="skills", responses={200: SkillSerializer(many=True)}, auth=[])
+    @extend_schema(
+        operation_id="skills",
+        summary="The skills courses are tagged with and programmes fund",
+        responses={200: SkillSerializer(many=True), 429: ERROR_RESPONSES[429]},
+        auth=[],
+    )
     def get(self, request: Request) -> Response:
         return Response(self.SkillSerializer(Skill.objects.filter(active=True), many=True).data)

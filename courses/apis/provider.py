@@ -132,6 +132,7 @@ class ProviderCourseListCreateApi(APIView):
 
     @extend_schema(
         operation_id="provider_courses",
+        summary="Your provider's courses",
         responses={200: CourseOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, provider_id: int) -> Response:
@@ -161,6 +162,7 @@ class ProviderCourseDetailApi(APIView):
 
     @extend_schema(
         operation_id="provider_course",
+        summary="One of your courses",
         responses={200: CourseOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, course_id: int) -> Response:
@@ -193,6 +195,7 @@ class ProviderCohortListCreateApi(APIView):
 
     @extend_schema(
         operation_id="provider_cohorts",
+        summary="A course's cohorts",
         responses={200: CohortOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, course_id: int) -> Response:
@@ -220,6 +223,7 @@ class ProviderCohortDetailApi(APIView):
 
     @extend_schema(
         operation_id="provider_cohort",
+        summary="One of your cohorts: dates, capacity, seats, timetable",
         responses={200: CohortOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, cohort_id: int) -> Response:

@@ -49,6 +49,7 @@ class FunderEnrolmentListApi(APIView):
 
     @extend_schema(
         operation_id="funder_enrolments",
+        summary="Enrolments your funders' money pays for (filter by programme, state, check)",
         parameters=[FunderFilterSerializer],
         responses={200: EnrolmentOutputSerializer(many=True), **ERROR_RESPONSES},
     )
@@ -76,6 +77,7 @@ class FunderEnrolmentDetailApi(APIView):
 
     @extend_schema(
         operation_id="funder_enrolment",
+        summary="One enrolment with its events and problem reports",
         responses={200: FunderEnrolmentSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, enrolment_id: int) -> Response:

@@ -45,6 +45,7 @@ class CohortApplyApi(APIView):
 
     @extend_schema(
         operation_id="cohort_apply",
+        summary="Apply for a place on a cohort",
         request=ApplyInputSerializer,
         responses={201: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
     )
@@ -61,6 +62,7 @@ class CohortApplyApi(APIView):
 class MyEnrolmentListApi(APIView):
     @extend_schema(
         operation_id="enrolments_mine",
+        summary="Your enrolments, newest first",
         responses={200: EnrolmentOutputSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
@@ -70,6 +72,7 @@ class MyEnrolmentListApi(APIView):
 class MyEnrolmentDetailApi(APIView):
     @extend_schema(
         operation_id="enrolment_mine",
+        summary="One of your enrolments: state, price, milestones, dates",
         responses={200: EnrolmentOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, enrolment_id: int) -> Response:
@@ -112,6 +115,7 @@ class EnrolmentAcceptApi(APIView):
 class LearnerDeclineApi(APIView):
     @extend_schema(
         operation_id="enrolment_learner_decline",
+        summary="Decline an offer or leave the waiting list",
         request=ReasonSerializer,
         responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
     )
@@ -191,6 +195,7 @@ class EnrolmentProblemApi(APIView):
 class MyEnrolmentEventsApi(APIView):
     @extend_schema(
         operation_id="enrolment_mine_events",
+        summary="What happened to your enrolment, who did it and when",
         responses={200: EventSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, enrolment_id: int) -> Response:

@@ -48,6 +48,7 @@ class ProviderCohortEnrolmentsApi(APIView):
 
     @extend_schema(
         operation_id="provider_cohort_enrolments",
+        summary="A cohort's enrolments (filter by state)",
         parameters=[StatusFilterSerializer],
         responses={200: EnrolmentOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
     )
@@ -66,6 +67,7 @@ class ProviderEnrolmentDetailApi(APIView):
 
     @extend_schema(
         operation_id="provider_enrolment",
+        summary="One enrolment on your cohorts",
         responses={200: EnrolmentOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, enrolment_id: int) -> Response:
@@ -79,6 +81,7 @@ class ProviderEnrolmentEventsApi(APIView):
 
     @extend_schema(
         operation_id="provider_enrolment_events",
+        summary="What happened to an enrolment on your cohort",
         responses={200: EventSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, enrolment_id: int) -> Response:
@@ -96,6 +99,7 @@ class _ProviderTransitionApi(APIView):
 class ProviderOfferApi(_ProviderTransitionApi):
     @extend_schema(
         operation_id="provider_enrolment_offer",
+        summary="Offer a place: fixes the price and co-payment the learner sees",
         request=None,
         responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
     )
@@ -110,6 +114,7 @@ class ProviderOfferApi(_ProviderTransitionApi):
 class ProviderDeclineApi(_ProviderTransitionApi):
     @extend_schema(
         operation_id="provider_enrolment_decline",
+        summary="Decline an application",
         request=ReasonSerializer,
         responses={200: EnrolmentOutputSerializer, **TRANSITION_ERRORS},
     )
@@ -144,24 +149,19 @@ class ProviderRecordStartApi(_ProviderTransitionApi):
         )
 
 
+class AttendanceSessionSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="A planned session of the cohort, not in the future.")
+    present = serializers.BooleanField()
+
+
 class ProviderAttendanceApi(_ProviderTransitionApi):
     throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
-    class SessionSerializer(serializers.Serializer):
-        date = serializers.DateField()
-        present = serializers.BooleanField()
-
     class AttendanceInputSerializer(serializers.Serializer):
-        sessions = serializers.ListField(min_length=1, max_length=400)
-
-        def validate_sessions(self, value: list[Any]) -> list[tuple[Any, bool]]:
-            parsed = []
-            for item in value:
-                session = ProviderAttendanceApi.SessionSerializer(data=item)
-                session.is_valid(raise_exception=True)
-                parsed.append((session.validated_data["date"], session.validated_data["present"]))
-            return parsed
+        sessions: serializers.ListSerializer[Any] = serializers.ListSerializer(
+            child=AttendanceSessionSerializer(), min_length=1, max_length=400
+        )
 
     @extend_schema(
         operation_id="provider_enrolment_attendance",
@@ -175,11 +175,12 @@ class ProviderAttendanceApi(_ProviderTransitionApi):
         enrolment = self.enrolment(request, enrolment_id)
         serializer = self.AttendanceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        sessions = [(s["date"], s["present"]) for s in serializer.validated_data["sessions"]]
         return enrolment_response(
             attendance_record(
                 actor=acting_user(request),
                 enrolment=enrolment,
-                sessions=serializer.validated_data["sessions"],
+                sessions=sessions,
             )
         )
 

@@ -10,7 +10,12 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -224,9 +229,16 @@ class DeclarationSerializer(serializers.Serializer):
     evidence = serializers.SerializerMethodField()
     assessed = serializers.SerializerMethodField()
 
+    class EvidenceSerializer(serializers.Serializer):
+        filename = serializers.CharField()
+        content_type = serializers.CharField()
+        size = serializers.IntegerField()
+        sha256 = serializers.CharField()
+
     def get_period(self, declaration: IncomeDeclaration) -> str:
         return f"{declaration.period:%Y-%m}"
 
+    @extend_schema_field(EvidenceSerializer(allow_null=True))
     def get_evidence(self, declaration: IncomeDeclaration) -> dict[str, Any] | None:
         evidence = getattr(declaration, "evidence", None)
         if evidence is None:

@@ -90,9 +90,9 @@ def test_the_api_schema_documents_the_certificate_endpoints_cleanly(
         "/api/v1/provider/enrolments/{enrolment_id}/certificate",
         "/api/v1/provider/cohorts/{cohort_id}/certificates",
         "/api/v1/provider/certificates/{verification_id}/revoke",
-        "/api/v1/certificates/verify/{verification_id}/",
+        "/api/v1/certificates/verify/{verification_id}",
         "/api/v1/certificates/{verification_id}/status",
         "/api/v1/certificates/mine/{verification_id}/credential",
     ):
         assert path in paths
-    assert "404" in paths["/api/v1/certificates/verify/{verification_id}/"]["get"]["responses"]
+    assert "404" in paths["/api/v1/certificates/verify/{verification_id}"]["get"]["responses"]

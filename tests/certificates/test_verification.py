@@ -53,7 +53,7 @@ def text_of(response: Any) -> str:
 
 
 def test_the_api_shows_issuer_learner_course_dates_and_status(certificate: Certificate) -> None:
-    response = Client().get(f"/api/v1/certificates/verify/{certificate.verification_id}/")
+    response = Client().get(f"/api/v1/certificates/verify/{certificate.verification_id}")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "valid"
@@ -112,7 +112,7 @@ def test_an_unknown_or_malformed_id_is_a_bare_404(certificate: Certificate, unkn
     text = text_of(response)
     assert "Certificate not found" in text
     assert certificate.learner_name not in text
-    api = Client().get(f"/api/v1/certificates/verify/{uuid.uuid4()}/")
+    api = Client().get(f"/api/v1/certificates/verify/{uuid.uuid4()}")
     assert api.status_code == 404
     assert api.json()["code"] == "not_found"
 
@@ -128,7 +128,7 @@ def test_revocation_shows_on_the_page_and_the_api(world: World, certificate: Cer
     assert "Revoked certificate" in text
     assert "Attendance records were found to be falsified." in text
     assert f"{certificate.revoked_at:%-d %B %Y}" in text
-    body = Client().get(f"/api/v1/certificates/verify/{certificate.verification_id}/").json()
+    body = Client().get(f"/api/v1/certificates/verify/{certificate.verification_id}").json()
     assert body["status"] == "revoked"
     assert body["revocation_reason"] == "Attendance records were found to be falsified."
     assert body["revoked_at"] is not None
@@ -147,7 +147,7 @@ def test_a_superseded_version_links_to_the_current_one(
     response = page(certificate)
     assert "Superseded certificate" in text_of(response)
     assert f'href="/verify/{current.verification_id}"' in response.content.decode()
-    body = Client().get(f"/api/v1/certificates/verify/{certificate.verification_id}/").json()
+    body = Client().get(f"/api/v1/certificates/verify/{certificate.verification_id}").json()
     assert body["status"] == "superseded"
     assert body["current_verification_id"] == str(current.verification_id)
     assert body["current_verification_url"].endswith(f"/verify/{current.verification_id}")
@@ -212,12 +212,12 @@ def test_verification_is_rate_limited_per_client_ip(
     vid = certificate.verification_id
     me = Client(REMOTE_ADDR="203.0.113.5")
     assert me.get(f"/verify/{vid}").status_code == 200
-    assert me.get(f"/api/v1/certificates/verify/{vid}/").status_code == 200
+    assert me.get(f"/api/v1/certificates/verify/{vid}").status_code == 200
     assert me.get(f"/verify/{uuid.uuid4()}").status_code == 404  # misses count too
     throttled_page = me.get(f"/verify/{vid}")
     assert throttled_page.status_code == 429
     assert int(throttled_page["Retry-After"]) >= 1
-    throttled_api = me.get(f"/api/v1/certificates/verify/{vid}/")
+    throttled_api = me.get(f"/api/v1/certificates/verify/{vid}")
     assert throttled_api.status_code == 429
     assert throttled_api.json()["code"] == "throttled"
     assert me.get(f"/api/v1/certificates/{vid}/status").status_code == 429

@@ -145,7 +145,7 @@ def test_rotating_x_forwarded_for_does_not_escape_the_anonymous_throttle(
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/min"})
     client = Client(REMOTE_ADDR="198.51.100.20")
     statuses = [
-        client.get("/api/v1/courses/", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+        client.get("/api/v1/courses", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
         for n in range(5)
     ]
     assert statuses == [200, 200, 200, 429, 429]
@@ -168,7 +168,7 @@ def test_behind_one_proxy_the_anonymous_throttle_counts_each_real_client(
     def get(real_client: str, spoofed: str) -> int:
         # The proxy appends the address it saw to whatever the client sent.
         xff = f"{spoofed}, {real_client}"
-        return proxy.get("/api/v1/courses/", headers={"X-Forwarded-For": xff}).status_code
+        return proxy.get("/api/v1/courses", headers={"X-Forwarded-For": xff}).status_code
 
     with _behind_one_proxy():
         assert [get("203.0.113.5", f"192.0.2.{n}") for n in range(4)] == [200, 200, 200, 429]

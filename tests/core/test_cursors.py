@@ -137,7 +137,7 @@ def _urls(world: World) -> dict[str, tuple[str, APIClient]]:
             ),
         ),
         "funder-programme-providers": (f"/api/v1/funder/programmes/{programme}/providers", officer),
-        "catalogue": ("/api/v1/courses/", APIClient()),
+        "catalogue": ("/api/v1/courses", APIClient()),
     }
 
 

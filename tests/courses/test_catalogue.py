@@ -87,7 +87,7 @@ def catalogue() -> dict:
 
 
 def test_only_published_courses_of_approved_providers_appear(catalogue: dict) -> None:
-    ids = _ids(APIClient().get("/api/v1/courses/"))
+    ids = _ids(APIClient().get("/api/v1/courses"))
     assert set(ids) == {catalogue["web"].pk, catalogue["data"].pk, catalogue["cyber"].pk}
     # Ordered by the next start date by default.
     assert ids == [catalogue["data"].pk, catalogue["web"].pk, catalogue["cyber"].pk]
@@ -95,45 +95,45 @@ def test_only_published_courses_of_approved_providers_appear(catalogue: dict) ->
 
 def test_search_matches_title_summary_and_skills(catalogue: dict) -> None:
     client = APIClient()
-    assert _ids(client.get("/api/v1/courses/", {"q": "react"})) == [catalogue["web"].pk]
-    assert _ids(client.get("/api/v1/courses/", {"q": "analyst"})) == [catalogue["data"].pk]
-    assert _ids(client.get("/api/v1/courses/", {"q": "cyber"})) == [catalogue["cyber"].pk]
-    assert _ids(client.get("/api/v1/courses/", {"q": "underwater basket weaving"})) == []
+    assert _ids(client.get("/api/v1/courses", {"q": "react"})) == [catalogue["web"].pk]
+    assert _ids(client.get("/api/v1/courses", {"q": "analyst"})) == [catalogue["data"].pk]
+    assert _ids(client.get("/api/v1/courses", {"q": "cyber"})) == [catalogue["cyber"].pk]
+    assert _ids(client.get("/api/v1/courses", {"q": "underwater basket weaving"})) == []
 
 
 def test_filters(catalogue: dict) -> None:
     client = APIClient()
     today = catalogue["today"]
-    assert _ids(client.get("/api/v1/courses/", {"skill": "data"})) == [catalogue["data"].pk]
-    assert set(_ids(client.get("/api/v1/courses/", {"level": 4}))) == {
+    assert _ids(client.get("/api/v1/courses", {"skill": "data"})) == [catalogue["data"].pk]
+    assert set(_ids(client.get("/api/v1/courses", {"level": 4}))) == {
         catalogue["web"].pk,
         catalogue["data"].pk,
     }
-    assert _ids(client.get("/api/v1/courses/", {"mode": "online"})) == [catalogue["cyber"].pk]
-    assert _ids(client.get("/api/v1/courses/", {"region": "Tees Valley"})) == [catalogue["data"].pk]
-    assert _ids(client.get("/api/v1/courses/", {"price_min": 300_000, "price_max": 400_000})) == [
+    assert _ids(client.get("/api/v1/courses", {"mode": "online"})) == [catalogue["cyber"].pk]
+    assert _ids(client.get("/api/v1/courses", {"region": "Tees Valley"})) == [catalogue["data"].pk]
+    assert _ids(client.get("/api/v1/courses", {"price_min": 300_000, "price_max": 400_000})) == [
         catalogue["data"].pk
     ]
     window = {
         "start_from": str(today + dt.timedelta(days=30)),
         "start_to": str(today + dt.timedelta(days=80)),
     }
-    assert _ids(client.get("/api/v1/courses/", window)) == [
+    assert _ids(client.get("/api/v1/courses", window)) == [
         catalogue["web"].pk,
         catalogue["cyber"].pk,
     ]
     # The data course's second cohort (day 100) is outside this window; its first is before it.
-    assert catalogue["data"].pk not in _ids(client.get("/api/v1/courses/", window))
+    assert catalogue["data"].pk not in _ids(client.get("/api/v1/courses", window))
 
 
 def test_ordering_by_price_and_title(catalogue: dict) -> None:
     client = APIClient()
-    assert _ids(client.get("/api/v1/courses/", {"ordering": "price"})) == [
+    assert _ids(client.get("/api/v1/courses", {"ordering": "price"})) == [
         catalogue["cyber"].pk,
         catalogue["data"].pk,
         catalogue["web"].pk,
     ]
-    assert _ids(client.get("/api/v1/courses/", {"ordering": "-title"})) == [
+    assert _ids(client.get("/api/v1/courses", {"ordering": "-title"})) == [
         catalogue["web"].pk,
         catalogue["data"].pk,
         catalogue["cyber"].pk,
@@ -156,7 +156,7 @@ def test_ordering_by_price_and_title(catalogue: dict) -> None:
     ],
 )
 def test_bad_filter_values_get_the_error_body(catalogue: dict, params: dict, field: str) -> None:
-    response = APIClient().get("/api/v1/courses/", params)
+    response = APIClient().get("/api/v1/courses", params)
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
@@ -168,7 +168,7 @@ def test_funded_by_lists_allowed_courses_and_shows_wallet_funds(catalogue: dict)
     officer = programme.funder.memberships.get().user
     programme_approve_provider(actor=officer, programme=programme, provider=catalogue["brum"])
     # Brum's level-4 web course qualifies; its level-3 cyber course does not; Tees isn't approved.
-    assert _ids(APIClient().get("/api/v1/courses/", {"funded_by": programme.pk})) == [
+    assert _ids(APIClient().get("/api/v1/courses", {"funded_by": programme.pk})) == [
         catalogue["web"].pk
     ]
 
@@ -176,14 +176,14 @@ def test_funded_by_lists_allowed_courses_and_shows_wallet_funds(catalogue: dict)
     grant_create(actor=officer, programme=programme, learner=learner)
     client = APIClient()
     client.force_authenticate(learner)
-    results = client.get("/api/v1/courses/", {"ordering": "title"}).json()["results"]
+    results = client.get("/api/v1/courses", {"ordering": "title"}).json()["results"]
     funds = {course["id"]: course["wallet_funds_available"] for course in results}
     assert funds == {
         catalogue["cyber"].pk: 0,
         catalogue["data"].pk: 0,
         catalogue["web"].pk: 400_000,
     }
-    anonymous = APIClient().get("/api/v1/courses/").json()["results"]
+    anonymous = APIClient().get("/api/v1/courses").json()["results"]
     assert {course["wallet_funds_available"] for course in anonymous} == {None}
 
 
@@ -195,12 +195,12 @@ def test_suspending_a_provider_removes_its_courses(catalogue: dict) -> None:
         status=Provider.Status.SUSPENDED,
         reason="Complaints under review",
     )
-    assert _ids(APIClient().get("/api/v1/courses/")) == [catalogue["data"].pk]
+    assert _ids(APIClient().get("/api/v1/courses")) == [catalogue["data"].pk]
     assert APIClient().get(f"/api/v1/courses/{catalogue['web'].pk}").status_code == 404
     provider_set_status(
         actor=staff, provider=catalogue["brum"], status=Provider.Status.APPROVED, reason="Resolved"
     )
-    assert catalogue["web"].pk in _ids(APIClient().get("/api/v1/courses/"))
+    assert catalogue["web"].pk in _ids(APIClient().get("/api/v1/courses"))
 
 
 def test_query_count_does_not_grow_with_page_size(catalogue: dict) -> None:
@@ -217,7 +217,7 @@ def test_query_count_does_not_grow_with_page_size(catalogue: dict) -> None:
     counts = []
     for size in (2, 20):
         with CaptureQueriesContext(connection) as queries:
-            response = client.get("/api/v1/courses/", {"page_size": size})
+            response = client.get("/api/v1/courses", {"page_size": size})
         assert len(response.json()["results"]) == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
@@ -231,7 +231,7 @@ def test_cursor_pages_walk_the_whole_catalogue_once(catalogue: dict) -> None:
         )
     client = APIClient()
     seen: list[int] = []
-    url: str | None = "/api/v1/courses/?page_size=3&ordering=title"
+    url: str | None = "/api/v1/courses?page_size=3&ordering=title"
     while url:
         page = client.get(url).json()
         seen.extend(course["id"] for course in page["results"])

@@ -47,7 +47,7 @@ def test_staff_create_a_course_and_a_cohort_which_appear_in_the_catalogue() -> N
         format="json",
     )
     assert response.status_code == 201, response.json()
-    catalogue = APIClient().get("/api/v1/courses/", {"skill": "cloud"}).json()["results"]
+    catalogue = APIClient().get("/api/v1/courses", {"skill": "cloud"}).json()["results"]
     assert [c["id"] for c in catalogue] == [course_id]
     assert catalogue[0]["upcoming_cohorts"][0]["seats_left"] == 16
 

@@ -57,12 +57,12 @@ def test_demo_load_twice_keeps_one_of_everything() -> None:
 
 def test_demo_catalogue_is_served_publicly() -> None:
     call_command("demo_load", stdout=io.StringIO())
-    courses = Client().get("/api/v1/courses/").json()["results"]
+    courses = Client().get("/api/v1/courses").json()["results"]
     titles = {course["title"] for course in courses}
     assert "Full-Stack Web Development Bootcamp" in titles
     assert "Digital Marketing in 6 Weeks" not in titles  # its provider is still pending approval
     programme = FundingProgramme.objects.get(name__startswith="West Midlands")
-    funded = Client().get("/api/v1/courses/", {"funded_by": programme.pk}).json()["results"]
+    funded = Client().get("/api/v1/courses", {"funded_by": programme.pk}).json()["results"]
     assert {c["provider_name"] for c in funded} == {"Brum Code Academy", "Shield Cyber School"}
 
 

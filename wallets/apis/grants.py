@@ -52,6 +52,7 @@ class ProgrammeApplicationListApi(APIView):
 
     @extend_schema(
         operation_id="funder_programme_applications",
+        summary="A programme's applications (filter by status)",
         parameters=[FilterSerializer],
         responses={200: ApplicationOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
     )
@@ -101,6 +102,7 @@ class ApplicationRefuseApi(APIView):
 
     @extend_schema(
         operation_id="funder_application_refuse",
+        summary="Refuse an application, with the reason the learner sees (officers)",
         request=RefuseInputSerializer,
         responses={200: ApplicationOutputSerializer, **MONEY_ERRORS},
     )
@@ -133,6 +135,7 @@ class ProgrammeGrantListCreateApi(APIView):
 
     @extend_schema(
         operation_id="funder_programme_grants",
+        summary="A programme's grants, newest first",
         responses={200: GrantOutputSerializer(many=True), **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, programme_id: int) -> Response:
@@ -217,7 +220,15 @@ class ProgrammeBulkGrantApi(APIView):
                 {
                     "rows": serializers.IntegerField(),
                     "valid_rows": serializers.IntegerField(),
-                    "errors": serializers.ListField(child=serializers.DictField()),
+                    "errors": inline_serializer(
+                        "BulkGrantRowError",
+                        {
+                            "line": serializers.IntegerField(help_text="Line in the file."),
+                            "email": serializers.CharField(),
+                            "reason": serializers.CharField(),
+                        },
+                        many=True,
+                    ),
                     "granted": serializers.IntegerField(),
                     "granted_total": serializers.IntegerField(),
                     "grant_ids": serializers.ListField(child=serializers.IntegerField()),

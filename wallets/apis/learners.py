@@ -74,6 +74,7 @@ class WalletApi(APIView):
 class WalletPotListApi(APIView):
     @extend_schema(
         operation_id="wallet_pots",
+        summary="Your wallet's pots: balance, programme, expiry",
         responses={200: PotOutputSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
@@ -107,6 +108,7 @@ class StatementLineSerializer(serializers.Serializer):
 class WalletStatementApi(APIView):
     @extend_schema(
         operation_id="wallet_statement",
+        summary="Every movement of your wallet's money, newest first (cursor-paginated)",
         responses={200: StatementLineSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
@@ -120,6 +122,7 @@ class WalletStatementApi(APIView):
 class OpenProgrammeListApi(APIView):
     @extend_schema(
         operation_id="programmes_open",
+        summary="Programmes open for applications today",
         responses={200: PublicProgrammeSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
@@ -215,6 +218,7 @@ class ProgrammeApplyApi(APIView):
 class MyApplicationListApi(APIView):
     @extend_schema(
         operation_id="applications_mine",
+        summary="Your applications for funding and their decisions",
         responses={200: ApplicationOutputSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:

@@ -192,6 +192,7 @@ class ProgrammeDetailApi(APIView):
 
     @extend_schema(
         operation_id="funder_programme_retrieve",
+        summary="One of your funders' programmes and its rules",
         responses={200: ProgrammeOutputSerializer, **ERROR_RESPONSES, **NOT_FOUND},
     )
     def get(self, request: Request, programme_id: int) -> Response:
