@@ -7,6 +7,7 @@ import json
 import logging
 import logging.config
 
+import pytest
 from django.http import HttpRequest, HttpResponse
 
 from config.middleware import RequestIdMiddleware
@@ -36,3 +37,21 @@ def test_json_log_lines_carry_the_request_id() -> None:
     assert line["request_id"] == "req-42"
     assert line["level"] == "WARNING"
     assert response["X-Request-ID"] == "req-42"
+
+
+@pytest.mark.django_db
+def test_a_client_error_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    from django.test import Client
+
+    client = Client()
+    for path, method in (
+        ("/api/v1/no-such-thing", "get"),
+        ("/api/v1/wallet", "get"),
+        ("/api/v1/repayments/calculate", "post"),
+    ):
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            getattr(client, method)(path, {"plan": "zzz"} if method == "post" else None)
+        records = [r for r in caplog.records if path in r.getMessage()]
+        assert len(records) == 1, [r.getMessage() for r in caplog.records]
+        assert records[0].levelname == "WARNING"
