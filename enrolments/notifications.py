@@ -13,7 +13,12 @@ from providers.models import Provider
 
 
 def on_provider_status_changed(
-    sender: object, *, provider: Provider, from_status: str, reason: str, **kwargs: Any
+    sender: object,  # noqa: ARG001 (Django passes the sender by name)
+    *,
+    provider: Provider,
+    from_status: str,
+    reason: str,
+    **kwargs: Any,
 ) -> None:
     """Receiver of `providers.signals.provider_status_changed`: a provider frozen (suspended,
     delisted) or reinstated is news for every learner with money held on its cohorts."""

@@ -211,7 +211,7 @@ def _local_only_fetcher() -> Any:
     root = FONTS_DIR.resolve()
 
     class LocalFontsOnly(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:  # noqa: ARG002 (WeasyPrint's signature)
             parsed = urlparse(url)
             path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
             if path is None or not path.is_relative_to(root) or not path.is_file():

@@ -10,6 +10,7 @@ agreement's row lock (the ledger then locks its accounts in primary-key order).
 
 from __future__ import annotations
 
+from core.checks import present
 from core.idempotency import scoped_key
 from payments.errors import DeferralBudgetExhausted
 from payments.models import ProgrammeDeferral, RepaymentAgreement
@@ -77,7 +78,7 @@ def post_deferral_funding(
 def post_draw(*, actor_id: int | None, agreement: RepaymentAgreement, hold_id: int) -> int:
     """Deferral budget → hold (cash), and the learner's debt booked: receivable ← obligations."""
     deferral = agreement.deferral
-    assert agreement.receivable_account_id is not None
+    receivable_id = present(agreement.receivable_account_id, "the agreement's receivable")
     try:
         posting = ledger_post(
             kind=Kind.DEFERRAL_DRAW,
@@ -85,7 +86,7 @@ def post_draw(*, actor_id: int | None, agreement: RepaymentAgreement, hold_id: i
             lines=[
                 (deferral.budget_account_id, -agreement.amount),
                 (hold_id, agreement.amount),
-                (agreement.receivable_account_id, agreement.amount),
+                (receivable_id, agreement.amount),
                 (deferral.obligations_account_id, -agreement.amount),
             ],
             actor_id=actor_id,
@@ -102,15 +103,15 @@ def post_draw(*, actor_id: int | None, agreement: RepaymentAgreement, hold_id: i
 def post_exit_return(*, actor_id: int | None, agreement: RepaymentAgreement, amount: int) -> int:
     """Unspent deferred part: hold → deferral budget, and the debt lowered by as much."""
     deferral = agreement.deferral
-    assert agreement.hold_account_id
-    assert agreement.receivable_account_id
+    hold_id = present(agreement.hold_account_id, "the agreement's deferral hold")
+    receivable_id = present(agreement.receivable_account_id, "the agreement's receivable")
     posting = ledger_post(
         kind=Kind.DEFERRAL_RETURN,
         currency=agreement.currency,
         lines=[
-            (agreement.hold_account_id, -amount),
+            (hold_id, -amount),
             (deferral.budget_account_id, amount),
-            (agreement.receivable_account_id, -amount),
+            (receivable_id, -amount),
             (deferral.obligations_account_id, amount),
         ],
         actor_id=actor_id,
@@ -123,14 +124,14 @@ def post_exit_return(*, actor_id: int | None, agreement: RepaymentAgreement, amo
 def post_repayment_due(*, agreement: RepaymentAgreement, amount: int, period_label: str) -> int:
     """A repayment assessed as due moves into `owed`: first from the receivable (the debt),
     and beyond it (an income share above the amount deferred) as a new obligation."""
-    assert agreement.receivable_account_id
-    assert agreement.owed_account_id
-    receivable = LedgerAccount.objects.get(pk=agreement.receivable_account_id).balance
+    receivable_id = present(agreement.receivable_account_id, "the agreement's receivable")
+    owed_id = present(agreement.owed_account_id, "the agreement's owed account")
+    receivable = LedgerAccount.objects.get(pk=receivable_id).balance
     principal = min(amount, receivable)
     beyond = amount - principal
-    lines: list[tuple[int, int]] = [(agreement.owed_account_id, amount)]
+    lines: list[tuple[int, int]] = [(owed_id, amount)]
     if principal:
-        lines.append((agreement.receivable_account_id, -principal))
+        lines.append((receivable_id, -principal))
     if beyond:
         lines.append((agreement.deferral.obligations_account_id, -beyond))
     posting = ledger_post(

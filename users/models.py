@@ -13,7 +13,11 @@ from django.db.models.functions import Lower
 
 class UserManager(DjangoUserManager["User"]):
     def _create_user_object(
-        self, username: Any, email: str | None, password: str | None, **extra: Any
+        self,
+        username: Any,  # noqa: ARG002 (Django's signature: users sign in by email)
+        email: str | None,
+        password: str | None,
+        **extra: Any,
     ) -> User:
         email = self.normalize_email(email)
         user = self.model(email=email, **extra)

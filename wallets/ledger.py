@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 
+from core.checks import present
 from core.money import CURRENCIES, MAX_AMOUNT, is_supported_currency
 from wallets.errors import (
     CurrencyMismatch,
@@ -126,7 +127,7 @@ def ledger_post(
         if error is exc:
             raise  # not a refusal of the ledger's: keep the driver's error (and SQLSTATE) as cause
         raise error from exc
-    assert row is not None
+    row = present(row, "ledger_post()'s answer")
     return Posting(transaction_id=row[0], replayed=row[1])
 
 

@@ -162,7 +162,12 @@ def offers_lapse_due(*, today: dt.date | None = None) -> int:
     return count
 
 
-def offer_freed_seats(sender: object, *, cohort: Cohort, **kwargs: object) -> None:
+def offer_freed_seats(
+    sender: object,  # noqa: ARG001 (Django passes the sender by name)
+    *,
+    cohort: Cohort,
+    **kwargs: object,
+) -> None:
     """Receiver of `courses.signals.cohort_seats_freed` (the catalogue holds the cohort lock)."""
     cohort_offer_waitlisted(cohort)
 

@@ -356,7 +356,7 @@ def claw_back_milestones(*, actor: User, enrolment: Enrolment) -> int:
     return paid
 
 
-def sample_outcome(enrolment: Enrolment, rate: Decimal) -> bool:
+def sample_outcome(enrolment: Enrolment, rate: Decimal) -> bool:  # noqa: ARG001 (see below)
     """Whether the funder checks this outcome. Random with the programme's rate."""
     import secrets
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.checks import present
 from core.money import CURRENCY_CHOICES, round_money_down
 from payments.calculator import Basis, tax_year_label
 from payments.schedule import WriteOffRule
@@ -121,10 +122,8 @@ class RepaymentPlan(models.Model):
     def cap_for(self, amount: int) -> int:
         """The most a learner can ever pay for `amount` deferred."""
         if self.cap_kind == self.CapKind.MULTIPLE:
-            assert self.cap_multiple is not None
-            return round_money_down(amount, self.cap_multiple)
-        assert self.cap_amount is not None
-        return self.cap_amount
+            return round_money_down(amount, present(self.cap_multiple, "the plan's cap multiple"))
+        return present(self.cap_amount, "the plan's cap amount")
 
 
 class PlanThreshold(models.Model):

@@ -15,6 +15,7 @@ from fractions import Fraction
 from django.db import transaction
 from django.utils import timezone
 
+from core.checks import present
 from core.errors import Forbidden, InvalidInput
 from core.jobs import enqueue_on_commit
 from core.money import format_money, round_money_down
@@ -316,8 +317,9 @@ def agreement_settle_on_exit(
                 "Repayments are already due under this agreement; it can no longer be settled.",
                 status=locked.status,
             )
-        assert locked.hold_account_id is not None
-        unspent = ledger.hold_balance(hold_id=locked.hold_account_id)
+        unspent = ledger.hold_balance(
+            hold_id=present(locked.hold_account_id, "an active agreement's hold")
+        )
         paid_out = locked.amount - unspent
         if unspent:
             ledger.post_exit_return(

@@ -13,6 +13,7 @@ from payments.selectors import plan_get_by_code
 from users.models import User
 from wallets.ledger import check_amount
 from wallets.models import FundingProgramme
+from wallets.selectors import check_funder_officer
 
 
 def deferral_configure(
@@ -27,6 +28,7 @@ def deferral_configure(
 
     Agreements already signed keep the terms they were signed on.
     """
+    check_funder_officer(user=actor, funder_id=programme.funder_id)
     plan = plan_get_by_code(code=plan_code)
     if plan.currency != programme.currency:
         raise PlanCurrencyMismatch(
@@ -56,6 +58,7 @@ def deferral_fund(
     idempotency_key: str | None = None,
 ) -> int:
     """Move `amount` from the funder's external account into the deferral budget."""
+    check_funder_officer(user=actor, funder_id=deferral.programme.funder_id)
     check_amount(amount)
     if amount < 0:
         raise InvalidInput("Funding must be a positive amount.", amount=amount)

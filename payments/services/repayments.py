@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.checks import present
 from core.errors import DomainError, Forbidden
 from core.jobs import enqueue_on_commit
 from payments import ledger
@@ -118,18 +119,18 @@ def income_declare(
                 "Income is declared once repayment has started, until it ends.",
                 status=locked.status,
             )
-        assert locked.repayment_starts_on
-        assert locked.write_off_on
+        starts_on = present(locked.repayment_starts_on, "a repaying agreement's start")
+        write_off_on = present(locked.write_off_on, "a repaying agreement's write-off date")
         if (
             period.day != 1
-            or period < locked.repayment_starts_on
+            or period < starts_on
             or period > month_start(today)
-            or not in_term(period, locked.write_off_on)
+            or not in_term(period, write_off_on)
         ):
             raise PeriodNotDeclarable(
                 period=period_label(period),
-                first=period_label(locked.repayment_starts_on),
-                last=period_label(min(month_start(today), locked.write_off_on)),
+                first=period_label(starts_on),
+                last=period_label(min(month_start(today), write_off_on)),
             )
         if RepaymentAssessment.objects.filter(agreement=locked, period=period).exists():
             raise PeriodAlreadyAssessed(period=period_label(period))
@@ -235,8 +236,8 @@ def agreement_assess(
             _assess_period(agreement, period, declaration, run)
             if agreement.status != A.REPAYING:
                 break
-        assert agreement.write_off_on is not None
-        if agreement.status == A.REPAYING and today >= agreement.write_off_on:
+        write_off_on = present(agreement.write_off_on, "a repaying agreement's write-off date")
+        if agreement.status == A.REPAYING and today >= write_off_on:
             _close(agreement, RepaymentAgreement.CloseReason.TERM_ENDED, run)
         if agreement.status == A.REPAYING:
             _remind_or_flag(agreement, today, run)

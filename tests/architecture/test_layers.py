@@ -65,3 +65,18 @@ def test_every_project_app_is_in_the_chain() -> None:
 
     ours = {name for name in settings.INSTALLED_APPS if (ROOT / name).is_dir() and name != "demo"}
     assert ours <= set(ORDER)
+
+
+def test_make_test_runs_the_guards() -> None:
+    """`make test` checks migrations, the OpenAPI document and the coverage floor, and lints
+    with the unused-argument and security rules (services must use their actor)."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert "test: install lint typecheck checks pytest" in makefile
+    assert "makemigrations --check" in makefile
+    assert "spectacular --validate --fail-on-warn" in makefile
+    assert "pytest --cov" in makefile
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"ARG", "S"' in pyproject
+    assert "fail_under = 90" in pyproject
+    assert "disallow_untyped_defs = true" in pyproject
+    assert (ROOT / ".pre-commit-config.yaml").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test import Client, override_settings
+from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
 
@@ -73,7 +74,9 @@ def test_request_id_is_echoed_or_made(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_api_calls_are_throttled(monkeypatch: pytest.MonkeyPatch, logged_in_client) -> None:
+def test_api_calls_are_throttled(
+    monkeypatch: pytest.MonkeyPatch, logged_in_client: APIClient
+) -> None:
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
     statuses = [logged_in_client.get("/api/v1/me").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]

@@ -65,7 +65,9 @@ HOSTILE_TEXT = [
 ]
 
 
-def post_raw(client: APIClient, method: str, url: str, body: dict[str, Any], field: str, raw: str):
+def post_raw(
+    client: APIClient, method: str, url: str, body: dict[str, Any], field: str, raw: str
+) -> Any:
     """Send `body` with `field` set to the raw JSON text `raw`."""
     text = json.dumps({**body, field: "@@RAW@@"}).replace('"@@RAW@@"', raw)
     return getattr(client, method)(url, text, content_type="application/json")

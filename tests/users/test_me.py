@@ -13,6 +13,7 @@ from tests.factories import (
     UserFactory,
     give_totp,
 )
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def test_update_name(logged_in_client: APIClient) -> None:
 
 
 def test_validation_error_has_the_error_body_and_changes_nothing(
-    logged_in_client: APIClient, user
+    logged_in_client: APIClient, user: User
 ) -> None:
     before = user.full_name
     response = logged_in_client.patch("/api/v1/me", {"full_name": "x" * 201}, format="json")
@@ -69,7 +70,7 @@ def test_validation_error_has_the_error_body_and_changes_nothing(
     assert user.full_name == before
 
 
-def test_patch_is_a_partial_update(logged_in_client: APIClient, user) -> None:
+def test_patch_is_a_partial_update(logged_in_client: APIClient, user: User) -> None:
     # Only the fields sent change; a field that cannot be changed here is ignored.
     user.full_name = "Ada Lovelace"
     user.save(update_fields=["full_name"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -23,7 +25,7 @@ def officer(programme: FundingProgramme) -> APIClient:
     return client_for(programme.funder.memberships.get().user, mfa=True)
 
 
-def _upload(officer: APIClient, programme: FundingProgramme, csv_text: str, **extra: object):
+def _upload(officer: APIClient, programme: FundingProgramme, csv_text: str, **extra: object) -> Any:
     url = f"/api/v1/funder/programmes/{programme.pk}/grants/bulk"
     return officer.post(url, {"csv": csv_text, **extra}, format="json")
 

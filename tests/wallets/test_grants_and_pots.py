@@ -9,8 +9,10 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
+from providers.models import Provider
 from tests.factories import ProviderFactory, UserFactory, make_programme
 from tests.wallets.ledger_helpers import new_account
+from users.models import User
 from wallets.balances import programme_money
 from wallets.eligibility import EligibilityFacts, check_eligibility
 from wallets.errors import (
@@ -22,7 +24,7 @@ from wallets.errors import (
     PotExpired,
     ProgrammeNotActive,
 )
-from wallets.models import Grant, LedgerAccount, LedgerEntry, WalletPot
+from wallets.models import FundingProgramme, Grant, LedgerAccount, LedgerEntry, WalletPot
 from wallets.services import (
     SpendTarget,
     application_approve,
@@ -189,7 +191,9 @@ def test_bulk_grant_over_budget_grants_nothing() -> None:
     assert _balance(programme.budget_account_id) == 500_000
 
 
-def _learner_with_two_pots():
+def _learner_with_two_pots() -> tuple[
+    User, Provider, FundingProgramme, FundingProgramme, FundingProgramme
+]:
     provider = ProviderFactory.create()
     soon = make_programme(funds_expiry_months=3, allowance=100_000)
     later = make_programme(funds_expiry_months=12, allowance=200_000, allowed_levels=[3, 4])

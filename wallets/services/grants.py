@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.checks import present
 from core.errors import InvalidInput
 from core.fields import AmountError, parse_amount
 from core.idempotency import scoped_key
@@ -412,11 +413,11 @@ def grants_bulk_create(
                 report=report.as_dict(),
             )
         for row in valid:
-            assert row.learner is not None
+            learner = present(row.learner, "a valid row's learner")
             grant = _grant(
                 actor=actor,
                 programme=programme,
-                learner=row.learner,
+                learner=learner,
                 amount=row.amount,
                 application=None,
                 idempotency_key=f"{idempotency_key}:{row.line}" if idempotency_key else None,

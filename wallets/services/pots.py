@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.checks import present
 from core.money import format_money
 from users.models import User
 from wallets.errors import InsufficientFunds, InvalidAmount, PotExpired
@@ -84,8 +85,7 @@ class SpendTarget:
 def pot_allows(pot: WalletPot, target: SpendTarget, approved_programme_ids: set[int]) -> bool:
     if pot.kind == WalletPot.Kind.PERSONAL:
         return True
-    programme = pot.programme
-    assert programme is not None
+    programme = present(pot.programme, "a grant pot's programme")
     if programme.pk not in approved_programme_ids:
         return False
     if programme.allowed_levels and target.level not in programme.allowed_levels:
@@ -261,8 +261,7 @@ def pot_expire(*, pot_id: int, now: dt.datetime | None = None) -> int | None:
             return None
         if pot.kind != WalletPot.Kind.GRANT or pot.expires_at is None or pot.expires_at > now:
             raise PotExpired("This pot has not reached its expiry date.", pot_id=pot_id)
-        programme = pot.programme
-        assert programme is not None
+        programme = present(pot.programme, "a grant pot's programme")
         balance = LedgerAccount.objects.select_for_update().get(pk=pot.account_id).balance
         transaction_id = None
         if balance > 0:

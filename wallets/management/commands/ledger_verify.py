@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.checks import present
 from wallets.verification import ledger_verify
 
 
@@ -23,6 +24,5 @@ class Command(BaseCommand):
             return
         for found in report.breaks:
             self.stdout.write(self.style.ERROR(f"{found.kind}: {found.message}"))
-        first = report.first_break
-        assert first is not None
+        first = present(report.first_break, "the first break of a failed verification")
         raise CommandError(f"Ledger verification failed: first break: {first.message}")
