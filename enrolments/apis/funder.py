@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -85,11 +87,32 @@ class FunderEnrolmentDetailApi(APIView):
         return Response(self.FunderEnrolmentSerializer(enrolment).data)
 
 
-class FunderVerifyOutcomeApi(APIView):
+class _OfficerDecisionApi(APIView):
+    """A funder officer's decision on an enrolment their funder pays for: scoped (404 outside
+    it), officers only (403 for auditors and co-funders), idempotent, money-throttled."""
+
     permission_classes = [IsAuthenticated, HasRoleMFA]
     throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
+    def decide(
+        self,
+        request: Request,
+        enrolment_id: int,
+        input_serializer: type[serializers.Serializer],
+        service: Callable[..., Enrolment],
+    ) -> Response:
+        enrolment = enrolment_get_for_funder_member(
+            user=request.user, enrolment_id=enrolment_id, officer=True
+        )
+        serializer = input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return enrolment_response(
+            service(actor=acting_user(request), enrolment=enrolment, **serializer.validated_data)
+        )
+
+
+class FunderVerifyOutcomeApi(_OfficerDecisionApi):
     class VerifyInputSerializer(serializers.Serializer):
         verified = serializers.BooleanField()
         reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
@@ -103,23 +126,10 @@ class FunderVerifyOutcomeApi(APIView):
     )
     @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
-        enrolment = enrolment_get_for_funder_member(
-            user=request.user, enrolment_id=enrolment_id, officer=True
-        )
-        serializer = self.VerifyInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return enrolment_response(
-            outcome_verify(
-                actor=acting_user(request), enrolment=enrolment, **serializer.validated_data
-            )
-        )
+        return self.decide(request, enrolment_id, self.VerifyInputSerializer, outcome_verify)
 
 
-class FunderCancelEnrolmentApi(APIView):
-    permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = MONEY_THROTTLES
-    throttle_scope = "money"
-
+class FunderCancelEnrolmentApi(_OfficerDecisionApi):
     class FunderCancelInputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=500)
 
@@ -139,25 +149,12 @@ class FunderCancelEnrolmentApi(APIView):
     )
     @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
-        enrolment = enrolment_get_for_funder_member(
-            user=request.user, enrolment_id=enrolment_id, officer=True
-        )
-        serializer = self.FunderCancelInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return enrolment_response(
-            enrolment_cancel_by_funder(
-                actor=acting_user(request),
-                enrolment=enrolment,
-                reason=serializer.validated_data["reason"],
-            )
+        return self.decide(
+            request, enrolment_id, self.FunderCancelInputSerializer, enrolment_cancel_by_funder
         )
 
 
-class FunderConfirmStartApi(APIView):
-    permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = MONEY_THROTTLES
-    throttle_scope = "money"
-
+class FunderConfirmStartApi(_OfficerDecisionApi):
     class EvidenceInputSerializer(serializers.Serializer):
         evidence = serializers.CharField(max_length=2000)
 
@@ -170,25 +167,12 @@ class FunderConfirmStartApi(APIView):
     )
     @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
-        enrolment = enrolment_get_for_funder_member(
-            user=request.user, enrolment_id=enrolment_id, officer=True
-        )
-        serializer = self.EvidenceInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return enrolment_response(
-            enrolment_confirm_start_on_evidence(
-                actor=acting_user(request),
-                enrolment=enrolment,
-                evidence=serializer.validated_data["evidence"],
-            )
+        return self.decide(
+            request, enrolment_id, self.EvidenceInputSerializer, enrolment_confirm_start_on_evidence
         )
 
 
-class FunderDecideStartDisputeApi(APIView):
-    permission_classes = [IsAuthenticated, HasRoleMFA]
-    throttle_classes = MONEY_THROTTLES
-    throttle_scope = "money"
-
+class FunderDecideStartDisputeApi(_OfficerDecisionApi):
     class DecisionInputSerializer(serializers.Serializer):
         upheld = serializers.BooleanField(
             help_text="True: the learner is right, the start did not happen (nothing is paid)."
@@ -204,13 +188,6 @@ class FunderDecideStartDisputeApi(APIView):
     )
     @idempotent
     def post(self, request: Request, enrolment_id: int) -> Response:
-        enrolment = enrolment_get_for_funder_member(
-            user=request.user, enrolment_id=enrolment_id, officer=True
-        )
-        serializer = self.DecisionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return enrolment_response(
-            start_dispute_decide(
-                actor=acting_user(request), enrolment=enrolment, **serializer.validated_data
-            )
+        return self.decide(
+            request, enrolment_id, self.DecisionInputSerializer, start_dispute_decide
         )
