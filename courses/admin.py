@@ -12,10 +12,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import timezone
 
 from core.admin import ReadOnlyInline, ServiceEditAdmin
 from courses.models import Cohort, Course
 from courses.services import COHORT_FIELDS, COURSE_FIELDS, cohort_update, course_update
+from courses.timetable import describe
 
 # A course's status is the provider's to publish or archive; its price fixes what learners pay.
 COURSE_STAFF_EDITABLE = COURSE_FIELDS - {"status", "price"}
@@ -62,7 +64,19 @@ class CohortAdmin(ServiceEditAdmin):
     search_fields = ("course__title",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return _all_but(Cohort, COHORT_FIELDS)
+        # The timetable is the provider's to set (through the API), so milestones follow
+        # the calendar the provider teaches to; staff see it here, day by day.
+        return [*_all_but(Cohort, COHORT_FIELDS), "timetable"]
+
+    @admin.display(description="Timetable")
+    def timetable(self, obj: Cohort) -> str:
+        if not obj.session_dates:
+            return "No sessions planned."
+        today = timezone.localdate()
+        held = sum(1 for day in obj.session_dates if day <= today)
+        dates = ", ".join(day.strftime("%a %-d %b %Y") for day in obj.session_dates)
+        days = describe([day.weekday() for day in obj.session_dates])
+        return f"{len(obj.session_dates)} sessions on {days}; {held} held by today. {dates}"
 
     def edit_with_service(self, request: HttpRequest, obj: Cohort, changes: dict[str, Any]) -> None:
         cohort_update(actor=request.user, cohort=obj, **changes)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django.utils import timezone
 
 from courses.models import Cohort, Course
 from enrolments.models import Enrolment, EnrolmentEvent
@@ -322,3 +323,23 @@ def test_programmes_cannot_be_added_and_provider_approvals_are_the_funders() -> 
     assert list(FundingProgramme.objects.get(pk=programme.pk).approved_providers.all()) == [
         approved
     ]
+
+
+# --- The timetable is visible to staff ------------------------------------------------------
+
+
+def test_the_cohort_admin_shows_its_timetable() -> None:
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7)
+    cohort = CohortFactory.create(
+        start_date=monday, end_date=monday + dt.timedelta(days=13), weekdays=[0, 2]
+    )
+    client = admin_client_for(_staff("view_cohort", "change_cohort"))
+
+    page = client.get(f"/admin/courses/cohort/{cohort.pk}/change/").content.decode()
+
+    assert "4 sessions on Monday, Wednesday; 0 held by today." in page
+    assert monday.strftime("%a %-d %b %Y") in page
+    # Read-only: posting a timetable through the admin is not possible.
+    assert 'name="session_dates"' not in page
+    assert 'name="weekdays"' not in page
