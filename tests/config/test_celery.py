@@ -90,3 +90,16 @@ def test_enqueue_on_commit_runs_after_commit_and_never_for_a_rollback(
     with pytest.raises(RuntimeError):
         enqueue_then_fail()
     assert calls == ["committed"]
+
+
+def test_every_scheduled_job_is_registered_and_in_the_operators_guide() -> None:
+    """An operator reads docs/operations.md to know what beat runs; a job missing there, or
+    naming a task no app registers, is a job nobody watches."""
+    from celery import current_app
+    from django.conf import settings
+
+    current_app.loader.import_default_modules()
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in current_app.tasks, entry["task"]
+        assert f"`{entry['task']}`" in guide, f"{entry['task']} is not in docs/operations.md"
