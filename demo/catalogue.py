@@ -73,6 +73,20 @@ COURSES: list[dict[str, Any]] = [
     },
     {
         "provider": "10091234",
+        "title": "Cloud and DevOps Engineering Bootcamp",
+        "summary": "AWS, Terraform, Kubernetes and CI/CD for people who can already code.",
+        "skills": ["cloud", "devops"],
+        "level": 5,
+        "mode": Course.Mode.ONLINE,
+        "region": "Online (nationwide)",
+        "guided_learning_hours": 400,
+        "length_weeks": 16,
+        "price": 650_000,  # above the West Midlands allowance: the rest can be deferred
+        "expected_outcomes": "AWS Solutions Architect Associate and a cloud portfolio.",
+        "cohorts": [(42, 24, "")],
+    },
+    {
+        "provider": "10091234",
         "title": "Software Testing and QA Bootcamp",
         "summary": "Manual and automated testing with Playwright, Python and CI pipelines.",
         "skills": ["software-development", "devops"],

@@ -45,6 +45,9 @@ LEARNER_TEES = DemoPerson(
 LEARNER_APPLICANT = DemoPerson(
     f"learner.applicant@{DEMO_DOMAIN}", "Zainab Hussain", "learner (applied)", False
 )
+LEARNER_DEFERRAL = DemoPerson(
+    f"learner.deferral@{DEMO_DOMAIN}", "Marcus Webb", "learner (deferred fee)", False
+)
 TEES_OFFICER = DemoPerson(
     f"tees.officer@{DEMO_DOMAIN}", "Laura Bell", "funder officer (TVCA)", True
 )
@@ -53,6 +56,7 @@ PEOPLE = [
     LEARNER,
     LEARNER_TEES,
     LEARNER_APPLICANT,
+    LEARNER_DEFERRAL,
     PROVIDER_ADMIN,
     PROVIDER_STAFF,
     FUNDER_OFFICER,
@@ -96,6 +100,7 @@ def load_people() -> dict[str, User]:
         "platform_staff": demo_person(PLATFORM_STAFF, is_staff=True),
         "learner_tees": demo_person(LEARNER_TEES),
         "learner_applicant": demo_person(LEARNER_APPLICANT),
+        "learner_deferral": demo_person(LEARNER_DEFERRAL),
         "tees_officer": demo_person(TEES_OFFICER),
     }
     FunderMembership.objects.get_or_create(

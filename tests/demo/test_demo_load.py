@@ -12,6 +12,7 @@ from django.test import Client
 from courses.models import Course
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, LEARNER, PEOPLE, PROVIDER_ADMIN
 from enrolments.models import Enrolment
+from payments.models import ProgrammeDeferral, RepaymentAgreement
 from tests.helpers import APP, BROWSER, post_json, totp_now
 from users.models import User
 from wallets.models import FundingProgramme, Grant, ProgrammeApplication
@@ -38,8 +39,8 @@ def test_demo_load_twice_keeps_one_of_everything() -> None:
     assert User.objects.filter(email__in=[p.email for p in PEOPLE]).count() == len(PEOPLE)
     west_midlands = FundingProgramme.objects.get(name__startswith="West Midlands")
     # Funded once (£2m), one £4,500 grant out of it, however often the demo is loaded.
-    assert west_midlands.budget_account.balance == 200_000_000 - 8 * 450_000
-    assert Grant.objects.count() == 9
+    assert west_midlands.budget_account.balance == 200_000_000 - 9 * 450_000
+    assert Grant.objects.count() == 10
     stages = set(Enrolment.objects.values_list("status", flat=True))
     assert {
         "applied",
@@ -52,7 +53,20 @@ def test_demo_load_twice_keeps_one_of_everything() -> None:
     } <= stages
     assert ProgrammeApplication.objects.filter(status="submitted").count() == 1
     assert ledger_verify().ok
-    assert Course.objects.count() == 7
+    assert Course.objects.count() == 8
+    # Marcus defers £2,000 of the £6,500 cloud bootcamp, once: a signed Plan 2 agreement
+    # drawn into the enrolment's deferral hold; the deferral budget paid exactly that.
+    agreement = RepaymentAgreement.objects.get()
+    assert (agreement.status, agreement.amount) == ("active", 200_000)
+    assert agreement.plan.code == "plan_2"
+    deferral = ProgrammeDeferral.objects.get(programme=west_midlands)
+    assert deferral.budget_account.balance == 10_000_000 - 200_000
+    enrolment = agreement.enrolment
+    assert (enrolment.status, enrolment.wallet_part, enrolment.deferred_part) == (
+        "accepted",
+        450_000,
+        200_000,
+    )
 
 
 def test_demo_catalogue_is_served_publicly() -> None:

@@ -10,6 +10,7 @@ from demo.catalogue import load_catalogue
 from demo.certificates import certificate_line, load_certificates
 from demo.enrolments import load_enrolments
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE, load_people
+from demo.repayments import deferral_line, load_repayments
 from demo.wallets import load_wallets
 
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         programmes = load_wallets(users)
         load_enrolments(users, programmes["west_midlands"])
         certificate = load_certificates(users)
+        deferred = load_repayments(users, programmes["west_midlands"])
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for person in PEOPLE:
@@ -40,3 +42,5 @@ class Command(BaseCommand):
         )
         if certificate is not None:
             self.stdout.write(certificate_line(certificate))
+        if deferred is not None:
+            self.stdout.write(deferral_line(deferred))
