@@ -79,8 +79,8 @@ def test_the_funders_view_shows_the_readme_figures() -> None:
         "granted": 4_050_000,
         "available": 195_950_000,
         "in_pots": 1_815_000,
-        "held_in_escrow": 1_222_500,
-        "paid_to_providers": 1_012_500,
+        "held_in_escrow": 1_282_500,
+        "paid_to_providers": 952_500,
         "returned_from_holds": 165_000,
         "grants_count": 9,
         "balances": True,
@@ -95,7 +95,7 @@ def test_the_funders_view_shows_the_readme_figures() -> None:
         200_000,
         9_800_000,
     )
-    _in_readme(200_000_000, 4_050_000, 195_950_000, 1_815_000, 1_222_500, 1_012_500, 165_000)
+    _in_readme(200_000_000, 4_050_000, 195_950_000, 1_815_000, 1_282_500, 952_500, 165_000)
     _in_readme(10_000_000, 200_000)
 
 
@@ -105,15 +105,15 @@ def test_the_providers_view_shows_the_readme_figures() -> None:
     (provider,) = client.get("/api/v1/providers/mine", headers=headers).json()
     earnings = client.get(f"/api/v1/providers/{provider['id']}/earnings", headers=headers).json()
 
-    assert earnings["payable"] == {"GBP": 1_012_500}
+    assert earnings["payable"] == {"GBP": 952_500}
     totals = earnings["totals"]
     assert (totals["held"], totals["paid"], totals["returned_to_learners"]) == (
-        1_422_500,
-        1_012_500,
+        1_482_500,
+        952_500,
         165_000,
     )
     assert sum(row["paid"] for row in earnings["cohorts"]) == totals["paid"]
-    _in_readme(1_422_500, 1_012_500, 165_000)
+    _in_readme(1_482_500, 952_500, 165_000)
 
 
 def test_the_learners_views_show_the_readme_figures() -> None:
