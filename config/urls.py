@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("enrolments.urls")),
     path("", include("certificates.urls")),
     path("", include("payments.urls")),
+    path("", include("audit.urls")),
 ]
 
 urlpatterns = [

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "enrolments",
     "certificates",
     "payments",
+    "audit",
     "demo",
 ]
 
