@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    "config.slashes.ApiTrailingSlashMiddleware",
     "config.middleware.ApiErrorBodyMiddleware",
     "config.middleware.RequestBodyGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
