@@ -13,7 +13,7 @@ recording fake with this interface).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -91,7 +91,8 @@ class ConnectGateway(Protocol):
     ) -> list[Transfer]: ...
 
 
-def account_from_stripe(obj: Any) -> ConnectAccount:
+def account_from_stripe(obj: Mapping[str, Any]) -> ConnectAccount:
+    """An account from its JSON (an API answer or an event's object)."""
     return ConnectAccount(
         id=str(obj["id"]),
         payouts_enabled=bool(obj.get("payouts_enabled")),
@@ -99,7 +100,8 @@ def account_from_stripe(obj: Any) -> ConnectAccount:
     )
 
 
-def transfer_from_stripe(obj: Any) -> Transfer:
+def transfer_from_stripe(obj: Mapping[str, Any]) -> Transfer:
+    """A transfer from its JSON (an API answer or an event's object)."""
     metadata = obj.get("metadata") or {}
     return Transfer(
         id=str(obj["id"]),
@@ -153,7 +155,7 @@ class StripeConnectGateway:
                 },
                 {"idempotency_key": idempotency_key},
             )
-        return account_from_stripe(account)
+        return account_from_stripe(account.to_dict())
 
     def create_account_link(
         self, *, account_id: str, refresh_url: str, return_url: str, idempotency_key: str
@@ -175,7 +177,7 @@ class StripeConnectGateway:
 
     def retrieve_account(self, account_id: str) -> ConnectAccount:
         with _translated_errors():
-            return account_from_stripe(self.client.v1.accounts.retrieve(account_id))
+            return account_from_stripe(self.client.v1.accounts.retrieve(account_id).to_dict())
 
     def create_transfer(
         self,
@@ -198,11 +200,11 @@ class StripeConnectGateway:
                 },
                 {"idempotency_key": idempotency_key},
             )
-        return transfer_from_stripe(transfer)
+        return transfer_from_stripe(transfer.to_dict())
 
     def retrieve_transfer(self, transfer_id: str) -> Transfer:
         with _translated_errors():
-            return transfer_from_stripe(self.client.v1.transfers.retrieve(transfer_id))
+            return transfer_from_stripe(self.client.v1.transfers.retrieve(transfer_id).to_dict())
 
     def list_transfers(
         self, *, since: dt.datetime | None = None, transfer_group: str | None = None
@@ -214,7 +216,7 @@ class StripeConnectGateway:
             params["transfer_group"] = transfer_group
         with _translated_errors():
             page = self.client.v1.transfers.list(params)  # type: ignore[arg-type]
-            return [transfer_from_stripe(t) for t in page.auto_paging_iter()]
+            return [transfer_from_stripe(t.to_dict()) for t in page.auto_paging_iter()]
 
 
 _installed: ConnectGateway | None = None
