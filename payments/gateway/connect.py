@@ -120,10 +120,13 @@ def transfer_from_stripe(obj: Mapping[str, Any]) -> Transfer:
 def _translated_errors() -> Iterator[None]:
     try:
         yield
-    except stripe.APIConnectionError as exc:  # timeouts and lost connections
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.IdempotencyError) as exc:
+        # No answer, "slow down", or the same key still being processed: the call may have
+        # happened (or may yet), so it is never recorded as failed; retry with the same key.
         raise GatewayTimeout(str(exc.user_message or exc)) from exc
     except stripe.StripeError as exc:
-        if exc.http_status is not None and exc.http_status >= 500:
+        if exc.http_status is not None and (exc.http_status >= 500 or exc.http_status == 409):
+            # A server error, or a conflict with a request using the same key: unknown.
             raise GatewayTimeout(str(exc.user_message or exc)) from exc
         raise GatewayError(str(exc.user_message or exc)) from exc
 

@@ -175,3 +175,24 @@ def test_a_refusal_is_a_gateway_error_and_no_answer_a_timeout() -> None:
         )
     # The SDK's one retry keeps the key: a retry never pays twice.
     assert {r["idempotency_key"] for r in lost.requests} == {"payout-1-1"}
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [
+        (429, "rate_limit_error"),
+        (400, "idempotency_error"),
+        (409, "invalid_request_error"),
+        (500, "api_error"),
+    ],
+)
+@override_settings(STRIPE_SECRET_KEY="sk_test_x", STRIPE_API_BASE="http://127.0.0.1:9")
+def test_answers_that_do_not_say_no_are_timeouts_never_refusals(
+    status: int, error_type: str
+) -> None:
+    """A payout is recorded as failed (money back to payable) only on a refusal: these may
+    have made, or may yet make, the transfer."""
+    http = RecordingClient([(status, {"error": {"type": error_type, "message": "Try later"}})] * 3)
+    gateway = StripeConnectGateway(http_client=http)
+    with pytest.raises(GatewayTimeout):
+        gateway.retrieve_transfer("tr_1")
