@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -44,10 +45,13 @@ class FakeConnectGateway:
     refuse_transfers: str = ""
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
     def _once(self, key: str, make: Callable[[], T]) -> T:
-        if key not in self.answers:
-            self.answers[key] = make()
-        answer: T = self.answers[key]
+        with self._lock:  # Stripe serialises requests with the same key
+            if key not in self.answers:
+                self.answers[key] = make()
+            answer: T = self.answers[key]
         return answer
 
     def create_account(
