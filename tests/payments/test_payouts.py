@@ -6,6 +6,7 @@ no Connect); tests/payments/test_connect_gateway.py checks the real gateway's re
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from enrolments.services import enrolment_report_problem
 from enrolments.services.money import provider_payable_account
-from payments.gateway.connect import GatewayTimeout
+from payments.gateway.connect import ConnectAccount, GatewayTimeout
 from payments.models import ConnectedAccount, Payout, PayoutItem
 from payments.services.payouts import (
     on_account_updated,
@@ -100,18 +101,23 @@ def test_stripe_not_answering_onboarding_is_a_503_and_the_retry_creates_one_acco
     world = make_payout_world()
     client = client_for(world.admin.user, mfa=True)
     url = f"/api/v1/providers/{world.provider_id}/payouts/onboarding"
-    real_link = connect.create_account_link
+    create = connect.create_account
 
-    def no_answer(**kwargs: str) -> None:
-        raise GatewayTimeout(f"Read timed out ({kwargs['idempotency_key']})")
+    def created_then_lost(**kwargs: Any) -> ConnectAccount:
+        create(**kwargs)  # Stripe created the account; its answer never arrived
+        raise GatewayTimeout("Read timed out")
 
-    monkeypatch.setattr(connect, "create_account_link", no_answer)
+    monkeypatch.setattr(connect, "create_account", created_then_lost)
     response = client.post(url)
     assert response.status_code == 503
     assert response.json()["code"] == "stripe_unavailable"
-    monkeypatch.setattr(connect, "create_account_link", real_link)
-    assert client.post(url).status_code == 201
-    assert len(connect.accounts) == 1
+    assert ConnectedAccount.objects.get().stripe_account_id is None
+    monkeypatch.setattr(connect, "create_account", create)
+    assert client.post(url).json()["stripe_account_id"] == "acct_1"
+    account = ConnectedAccount.objects.get()
+    creates = [call["key"] for name, call in connect.calls if name == "create_account"]
+    assert creates == [f"account-{account.pk}-1"] * 2  # the same key: one account on Stripe
+    assert list(connect.accounts) == ["acct_1"]
 
 
 def test_account_updated_turns_payouts_on_and_off(connect: FakeConnectGateway) -> None:
