@@ -1,5 +1,6 @@
 """Admin for repayments: staff edit plans and their thresholds; deferral offers, agreements,
-declarations and charges are read-only here (they change only through services)."""
+declarations and charges are read-only here (they change only through services), as are
+connected accounts, payouts and Stripe reconciliation runs."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from payments.models import (
+    ConnectedAccount,
     IncomeDeclaration,
+    Payout,
+    PayoutItem,
     PlanThreshold,
     ProgrammeDeferral,
+    ReconciliationDifference,
+    ReconciliationRun,
     RepaymentAgreement,
     RepaymentAssessment,
     RepaymentCharge,
@@ -98,3 +104,44 @@ class RepaymentChargeAdmin(ReadOnlyAdmin):
     list_display = ("agreement", "number", "amount", "currency", "status", "created_at")
     list_filter = ("status",)
     list_select_related = ("agreement",)
+
+
+class PayoutItemInline(ReadOnlyInline):
+    model = PayoutItem
+    fields = ("milestone_payment", "amount", "returned")
+
+
+@admin.register(ConnectedAccount)
+class ConnectedAccountAdmin(ReadOnlyAdmin):
+    list_display = ("provider", "stripe_account_id", "payouts_enabled", "details_submitted")
+    list_filter = ("payouts_enabled",)
+    search_fields = ("stripe_account_id", "provider__legal_name")
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "provider", "amount", "currency", "status", "created_at", "paid_at")
+    list_filter = ("status", "currency")
+    search_fields = ("stripe_transfer_id", "provider__legal_name")
+    inlines = [PayoutItemInline]
+
+
+class ReconciliationDifferenceInline(ReadOnlyInline):
+    model = ReconciliationDifference
+    fields = (
+        "kind",
+        "key",
+        "problem",
+        "stripe_id",
+        "currency",
+        "our_amount",
+        "their_amount",
+        "our_status",
+        "their_status",
+    )
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "since", "started_at", "differences_count", "error")
+    inlines = [ReconciliationDifferenceInline]

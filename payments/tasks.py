@@ -1,8 +1,9 @@
-"""Repayment jobs (thin: they call services): the monthly assessment, disclosure PDFs,
-reminder emails."""
+"""Payments jobs (thin: they call services): the monthly repayment assessment, disclosure
+PDFs, reminder emails; the daily provider payouts, their repair, and Stripe reconciliation."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
@@ -12,8 +13,10 @@ from django.utils import timezone
 
 from core.emails import send_templated_email
 from payments.models import RepaymentAgreement
+from payments.reconciliation import reconciliation_run
 from payments.schedule import period_label
 from payments.services import disclosure_pdf_ensure, repayments_assess_due
+from payments.services.payouts import payouts_repair, payouts_run
 from payments.services.repayments import due_periods
 
 
@@ -59,3 +62,22 @@ def send_declaration_reminder(agreement_id: int) -> bool:
         },
     )
     return True
+
+
+@shared_task(name="payments.pay_providers")
+def pay_providers() -> dict[str, Any]:
+    """Daily: each eligible provider's payable balance in one payout (docs/payouts.md)."""
+    return asdict(payouts_run())
+
+
+@shared_task(name="payments.repair_payouts")
+def repair_payouts() -> list[int]:
+    """Payouts left calling Stripe: ask Stripe, or retry with the same idempotency key."""
+    return payouts_repair()
+
+
+@shared_task(name="payments.reconcile_stripe")
+def reconcile_stripe() -> int:
+    """Daily: compare our records with Stripe's and store the differences for staff."""
+    since = timezone.now() - dt.timedelta(days=settings.STRIPE_RECONCILE_DAYS)
+    return reconciliation_run(since=since).differences_count

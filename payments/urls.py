@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.apis import calculator, funder, learner
+from payments.apis import calculator, funder, learner, payouts
 
 urlpatterns = [
     # Public
@@ -46,7 +46,23 @@ urlpatterns = [
         learner.DeclarationListCreateApi.as_view(),
         name="repayments-declarations",
     ),
+    # Providers: Stripe onboarding and payouts (docs/payouts.md)
+    path(
+        "providers/<int:provider_id>/payouts/onboarding",
+        payouts.ProviderPayoutOnboardingApi.as_view(),
+        name="provider-payouts-onboarding",
+    ),
+    path(
+        "providers/<int:provider_id>/payouts",
+        payouts.ProviderPayoutListApi.as_view(),
+        name="provider-payouts",
+    ),
     # Funders' officers and auditors
+    path(
+        "funder/programmes/<int:programme_id>/payouts",
+        payouts.ProgrammePayoutsApi.as_view(),
+        name="funder-programme-payouts",
+    ),
     path(
         "funder/programmes/<int:programme_id>/deferral",
         funder.ProgrammeDeferralApi.as_view(),

@@ -295,6 +295,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.render_missing_pdfs",
         "schedule": 10 * 60,
     },
+    # Provider payouts and reconciliation with Stripe (docs/payouts.md).
+    "pay-providers": {"task": "payments.pay_providers", "schedule": crontab(minute=0, hour=4)},
+    "repair-payouts": {"task": "payments.repair_payouts", "schedule": 15 * 60},
+    "reconcile-stripe": {
+        "task": "payments.reconcile_stripe",
+        "schedule": crontab(minute=30, hour=5),
+    },
 }
 
 # Days a learner has to answer an offer (never past the cohort's first session).
@@ -318,3 +325,16 @@ CERTIFICATE_ISSUER_NAME = env("CERTIFICATE_ISSUER_NAME", default="Skills Wallet"
 CERTIFICATE_VERIFY_RATE = env("THROTTLE_CERTIFICATE_VERIFY", default="60/min")
 # The largest PDF the "is this the genuine file?" check accepts (ours are far smaller).
 CERTIFICATE_CHECK_MAX_BYTES = env.int("CERTIFICATE_CHECK_MAX_BYTES", default=5 * 1024 * 1024)
+
+# --- Stripe Connect: provider payouts and reconciliation (docs/payouts.md) --------------------
+# The secret key the SDK uses; the API base ("" = the SDK's own, https://api.stripe.com).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# The country of providers' Express accounts (ISO 3166-1 alpha-2).
+STRIPE_CONNECT_COUNTRY = env("STRIPE_CONNECT_COUNTRY", default="GB")
+# The daily payout pays a provider's payable balance only from this much (minor units).
+PAYOUT_MINIMUM_MINOR = env.int("PAYOUT_MINIMUM_MINOR", default=1000)
+# A payout still "calling" Stripe after this many minutes is repaired (asked about, retried).
+PAYOUT_REPAIR_AFTER_MINUTES = env.int("PAYOUT_REPAIR_AFTER_MINUTES", default=10)
+# The daily reconciliation compares this many days back.
+STRIPE_RECONCILE_DAYS = env.int("STRIPE_RECONCILE_DAYS", default=7)

@@ -1,4 +1,5 @@
-"""Repayment plans, programme deferral offers, agreements, declarations and charges."""
+"""Repayment plans, programme deferral offers, agreements, declarations and charges;
+provider payouts and Stripe reconciliation runs."""
 
 from payments.models.agreements import (
     IncomeDeclaration,
@@ -8,9 +9,21 @@ from payments.models.agreements import (
     RepaymentCharge,
 )
 from payments.models.deferrals import ProgrammeDeferral
+from payments.models.payouts import (
+    ConnectedAccount,
+    Payout,
+    PayoutItem,
+    ReconciliationDifference,
+    ReconciliationRun,
+)
 from payments.models.plans import PlanThreshold, RepaymentPlan
 
 __all__ = [
+    "ConnectedAccount",
+    "Payout",
+    "PayoutItem",
+    "ReconciliationDifference",
+    "ReconciliationRun",
     "IncomeDeclaration",
     "IncomeEvidence",
     "PlanThreshold",

@@ -64,6 +64,7 @@ LISTS = {
     "wallet-statement": "learner",
     "provider-courses": "provider",
     "provider-earnings": "provider",
+    "provider-payouts": "provider",
     "provider-certificates": "provider",
     "certificates-mine": "learner",
     "repayments-agreements": "learner",
@@ -118,6 +119,10 @@ def _urls(world: World) -> dict[str, tuple[str, APIClient]]:
         ),
         "provider-earnings": (
             f"/api/v1/providers/{world.provider_staff.provider_id}/earnings",
+            provider,
+        ),
+        "provider-payouts": (
+            f"/api/v1/providers/{world.provider_staff.provider_id}/payouts",
             provider,
         ),
         "provider-certificates": ("/api/v1/provider/certificates", provider),

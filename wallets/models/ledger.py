@@ -27,6 +27,9 @@ class LedgerAccount(models.Model):
         REPAYMENT_OWED = "repayment_owed", "Repayments due, awaiting collection"
         DEFERRAL_OBLIGATIONS = "deferral_obligations", "Learners' deferred-fee obligations"
         DEFERRAL_HOLD = "deferral_hold", "Escrow hold of a deferred fee"
+        # Provider payouts (payments/, docs/payouts.md): payable → in transit → paid out.
+        PAYOUT_IN_TRANSIT = "payout_in_transit", "Provider payout in transit"
+        PAID_OUT = "paid_out", "Paid out to the provider's bank (Stripe)"
 
     key = models.CharField(max_length=120, unique=True, help_text="e.g. pot:42, programme:3:budget")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -93,6 +96,9 @@ class LedgerTransaction(models.Model):
         DEFERRAL_RETURN = "deferral_return", "Unspent deferred part returned"
         REPAYMENT_DUE = "repayment_due", "Repayment assessed as due"
         REPAYMENT_WRITE_OFF = "repayment_write_off", "Deferred fee written off"
+        PAYOUT = "payout", "Payable balance sent to the provider"
+        PAYOUT_PAID = "payout_paid", "Payout transfer confirmed"
+        PAYOUT_RETURN = "payout_return", "Failed or reversed payout returned to payable"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
