@@ -7,10 +7,13 @@ from payments.models.agreements import (
     RepaymentAssessment,
     RepaymentCharge,
 )
+from payments.models.cards import CardPayment, CardRefund, StripeEvent
 from payments.models.deferrals import ProgrammeDeferral
 from payments.models.plans import PlanThreshold, RepaymentPlan
 
 __all__ = [
+    "CardPayment",
+    "CardRefund",
     "IncomeDeclaration",
     "IncomeEvidence",
     "PlanThreshold",
@@ -19,4 +22,5 @@ __all__ = [
     "RepaymentAssessment",
     "RepaymentCharge",
     "RepaymentPlan",
+    "StripeEvent",
 ]

@@ -27,6 +27,8 @@ class LedgerAccount(models.Model):
         REPAYMENT_OWED = "repayment_owed", "Repayments due, awaiting collection"
         DEFERRAL_OBLIGATIONS = "deferral_obligations", "Learners' deferred-fee obligations"
         DEFERRAL_HOLD = "deferral_hold", "Escrow hold of a deferred fee"
+        # Card co-payments (payments/): see docs/adr/0010-stripe-gateway-and-webhooks.md.
+        CO_PAYMENT_HOLD = "co_payment_hold", "Co-payment paid by card, held for a place"
 
     key = models.CharField(max_length=120, unique=True, help_text="e.g. pot:42, programme:3:budget")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -93,6 +95,8 @@ class LedgerTransaction(models.Model):
         DEFERRAL_RETURN = "deferral_return", "Unspent deferred part returned"
         REPAYMENT_DUE = "repayment_due", "Repayment assessed as due"
         REPAYMENT_WRITE_OFF = "repayment_write_off", "Deferred fee written off"
+        CARD_PAYMENT = "card_payment", "Co-payment received by card"
+        CARD_REFUND = "card_refund", "Co-payment refunded to the card"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
