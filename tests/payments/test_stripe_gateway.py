@@ -21,7 +21,7 @@ class RecordingHTTPClient(stripe.RequestsClient):
         super().__init__(timeout=10)
         self.sent: list[tuple[str, str, dict[str, str], Any]] = []
 
-    def request(
+    def request(  # type: ignore[override]
         self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
     ) -> Any:
         self.sent.append((method, url, dict(headers or {}), post_data))
