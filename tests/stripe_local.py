@@ -82,17 +82,28 @@ def stripe_events(base: str, event_type: str, object_id: str) -> list[dict[str, 
     """localstripe's recorded events of a type about one object (it schedules the webhook
     a second later, but records the event at once)."""
     for _ in range(20):
-        answer = requests.get(f"{base}/v1/events", headers=_auth(), timeout=10)
-        answer.raise_for_status()
         found = [
             event
-            for event in answer.json()["data"]
+            for event in _all_events(base)
             if event["type"] == event_type and event["data"]["object"]["id"] == object_id
         ]
         if found:
             return found
         time.sleep(0.1)
     return []
+
+
+def _all_events(base: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 100}
+    while True:
+        answer = requests.get(f"{base}/v1/events", headers=_auth(), params=params, timeout=10)
+        answer.raise_for_status()
+        page = answer.json()
+        events.extend(page["data"])
+        if not page.get("has_more") or not page["data"]:
+            return events
+        params["starting_after"] = page["data"][-1]["id"]
 
 
 def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:

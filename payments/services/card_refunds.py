@@ -118,7 +118,7 @@ def refund_sync(*, result: gateway.RefundResult) -> None:
     """Act on a Stripe refund's current state; harmless to repeat."""
     with transaction.atomic():
         card = (
-            CardRefund.objects.select_for_update()
+            CardRefund.objects.select_for_update(of=("self",))
             .select_related("payment", "refund")
             .filter(stripe_refund_id=result.id)
             .first()
