@@ -346,3 +346,41 @@ def test_a_lost_answer_is_repaired_without_a_second_intent(
         if intent.metadata.get("card_payment") == str(payment.pk)
     ]
     assert [intent.id for intent in ours] == [created.id]
+
+
+def test_failed_events_are_visible_to_staff_and_retried_from_the_admin(
+    stripe_settings: str, django_capture_on_commit_callbacks: Capture, settings: object
+) -> None:
+    from tests.factories import UserFactory
+    from tests.helpers import admin_client_for
+
+    world = co_payment_world()
+    enrolment = accept(world, django_capture_on_commit_callbacks)
+    event = pay(stripe_settings, enrolment)
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # type: ignore[attr-defined]
+    deliver(django_capture_on_commit_callbacks, event)
+    settings.STRIPE_API_BASE = stripe_settings  # type: ignore[attr-defined]
+    stored = StripeEvent.objects.get()
+
+    viewer = UserFactory.create(is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    viewer.user_permissions.add(Permission.objects.get(codename="view_stripeevent"))
+    listing = admin_client_for(viewer).get("/admin/payments/stripeevent/?status=failed")
+    assert listing.status_code == 200
+    assert stored.event_id in listing.content.decode()
+    refused = admin_client_for(viewer).post(
+        "/admin/payments/stripeevent/",
+        {"action": "retry", "_selected_action": [stored.pk]},
+    )
+    assert refused.status_code in (200, 302, 403)
+    stored.refresh_from_db()
+    assert stored.status == StripeEvent.Status.FAILED  # viewing staff cannot retry
+
+    staff = admin_client_for(UserFactory.create(is_staff=True, is_superuser=True))
+    staff.post("/admin/payments/stripeevent/", {"action": "retry", "_selected_action": [stored.pk]})
+    stored.refresh_from_db()
+    assert stored.status == StripeEvent.Status.PROCESSED
+    enrolment.refresh_from_db()
+    assert enrolment.status == Enrolment.Status.ACCEPTED
+    assert ledger_verify().ok
