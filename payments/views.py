@@ -19,10 +19,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from enrolments.models import Enrolment
+from enrolments.selectors import enrolment_get_for_learner
+from enrolments.services import enrolment_accept
 from payments import gateway
 from payments.apis.stripe import checkout_payment
 from payments.models import CardPayment
 from payments.services.card_payments import payment_sync, payment_sync_by_id
+
+
+def _offered_with_co_payment(request: HttpRequest, enrolment_id: int) -> Enrolment | None:
+    """The learner's own offer with a co-payment, not yet accepted (else None)."""
+    try:
+        enrolment = enrolment_get_for_learner(user=request.user, enrolment_id=enrolment_id)
+    except DomainError:
+        return None
+    if enrolment.status != Enrolment.Status.OFFERED or not enrolment.co_payment:
+        return None
+    return enrolment
 
 
 def _payment_or_404(request: HttpRequest, enrolment_id: int) -> CardPayment | HttpResponse:
@@ -35,6 +48,13 @@ def _payment_or_404(request: HttpRequest, enrolment_id: int) -> CardPayment | Ht
 @login_required
 @require_GET
 def checkout_page(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    offered = _offered_with_co_payment(request, enrolment_id)
+    if offered is not None:
+        return render(
+            request,
+            "payments/checkout_offer.html",
+            {"enrolment": offered, "course": offered.cohort.course},
+        )
     payment = _payment_or_404(request, enrolment_id)
     if isinstance(payment, HttpResponse):
         return payment
@@ -62,6 +82,21 @@ def checkout_page(request: HttpRequest, enrolment_id: int) -> HttpResponse:
             "local_stripe": gateway.uses_local_stripe(),
         },
     )
+
+
+@login_required
+@require_POST
+def checkout_accept(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    """Accept the offer (the same service as the API): the seat and the wallet part are
+    held and the co-payment's PaymentIntent is created at commit; then pay on the page."""
+    offered = _offered_with_co_payment(request, enrolment_id)
+    if offered is None:
+        return redirect("payments-checkout", enrolment_id=enrolment_id)
+    try:
+        enrolment_accept(actor=request.user, enrolment=offered)  # type: ignore[arg-type]
+    except DomainError as refusal:
+        messages.error(request, refusal.detail)
+    return redirect("payments-checkout", enrolment_id=enrolment_id)
 
 
 @login_required

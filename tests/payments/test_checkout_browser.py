@@ -13,7 +13,6 @@ import requests
 from playwright.sync_api import Browser, expect
 
 from enrolments.models import Enrolment
-from enrolments.services import enrolment_accept
 from payments.models import CardPayment, StripeEvent
 from tests.browser import screenshot
 from tests.factories import PASSWORD
@@ -38,10 +37,6 @@ def test_a_learner_pays_the_co_payment_in_the_browser_with_a_test_card(
     ).raise_for_status()
     world = co_payment_world()
     enrolment = world.offered()
-    # A transactional test: the PaymentIntent is created at commit, as in production.
-    enrolment = enrolment_accept(actor=enrolment.learner, enrolment=enrolment)
-    assert enrolment.status == Enrolment.Status.PAYMENT_PENDING
-    assert CardPayment.objects.get(enrolment=enrolment).status == CardPayment.Status.OPEN
 
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB")
     page = context.new_page()
@@ -53,7 +48,14 @@ def test_a_learner_pays_the_co_payment_in_the_browser_with_a_test_card(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{live_server.url}{checkout}")
+        expect(page.get_by_role("heading", name="Your offer")).to_be_visible()
+        expect(page.locator("#co-payment")).to_have_text("£200.00")
+        page.get_by_role("button", name="Accept and pay £200.00").click()
+        # A transactional test: the PaymentIntent is created at commit, as in production.
         expect(page.get_by_role("heading", name="Pay your co-payment")).to_be_visible()
+        enrolment.refresh_from_db()
+        assert enrolment.status == Enrolment.Status.PAYMENT_PENDING
+        assert CardPayment.objects.get(enrolment=enrolment).status == CardPayment.Status.OPEN
         expect(page.locator("#amount")).to_have_text("£200.00")
 
         card = page.locator("#card-element")
