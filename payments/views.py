@@ -24,7 +24,11 @@ from enrolments.services import enrolment_accept
 from payments import gateway
 from payments.apis.stripe import checkout_payment
 from payments.models import CardPayment
-from payments.services.card_payments import payment_sync, payment_sync_by_id
+from payments.services.card_payments import (
+    payment_reopen_if_lost,
+    payment_sync,
+    payment_sync_by_id,
+)
 
 
 def _offered_with_co_payment(request: HttpRequest, enrolment_id: int) -> Enrolment | None:
@@ -60,7 +64,8 @@ def checkout_page(request: HttpRequest, enrolment_id: int) -> HttpResponse:
         return payment
     if payment.status == CardPayment.Status.OPEN and payment.intent_id:
         try:
-            payment_sync_by_id(intent_id=payment.intent_id)
+            payment = payment_reopen_if_lost(payment_id=payment.pk)
+            payment_sync_by_id(intent_id=payment.intent_id or "")
         except gateway.GatewayError:
             messages.warning(request, "We could not reach the card processor; try again shortly.")
         payment.refresh_from_db()

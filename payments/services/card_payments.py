@@ -150,6 +150,26 @@ def payment_intent_cancel(*, payment_id: int) -> None:
     payment_sync(intent=intent)
 
 
+def payment_reopen_if_lost(*, payment_id: int) -> CardPayment:
+    """localstripe only (it keeps intents in memory): after a restart an open payment's
+    intent is gone. Start a new attempt, with a new key, so the learner can still pay. Real
+    Stripe never loses an intent, so this never runs against it."""
+    payment = CardPayment.objects.get(pk=payment_id)
+    if not gateway.uses_local_stripe() or payment.status != CardPayment.Status.OPEN:
+        return payment
+    try:
+        gateway.payment_intent_retrieve(intent_id=payment.intent_id or "")
+    except gateway.GatewayNotFound:
+        CardPayment.objects.filter(pk=payment.pk, status=CardPayment.Status.OPEN).update(
+            status=CardPayment.Status.CALLING,
+            attempt=payment.attempt + 1,
+            intent_id=None,
+            client_secret="",
+        )
+        return payment_intent_open(payment_id=payment.pk)
+    return payment
+
+
 def payment_sync_by_id(*, intent_id: str) -> None:
     """Re-read an intent from Stripe and act on its current state (webhooks call this)."""
     if not CardPayment.objects.filter(intent_id=intent_id).exists():

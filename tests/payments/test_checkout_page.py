@@ -81,3 +81,22 @@ def test_the_learner_pays_through_the_page_in_local_mode(
     assert enrolment.status == "payment_pending"
     paid = learner.get(f"/payments/checkout/{enrolment.pk}")
     assert "declined" in paid.content.decode()
+
+
+def test_a_local_restart_that_lost_the_intent_opens_a_new_one(
+    stripe_settings: str,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    from payments import gateway
+
+    enrolment = accept(co_payment_world(), django_capture_on_commit_callbacks)
+    CardPayment.objects.filter(enrolment=enrolment).update(intent_id="pi_lost_in_a_restart")
+    page = signed_in(enrolment.learner).get(f"/payments/checkout/{enrolment.pk}")
+    assert page.status_code == 200
+    payment = card_payment(enrolment)
+    assert (payment.status, payment.attempt) == (CardPayment.Status.OPEN, 1)
+    assert payment.intent_id != "pi_lost_in_a_restart"
+    intent = gateway.payment_intent_retrieve(intent_id=payment.intent_id or "")
+    assert intent.metadata["card_payment"] == str(payment.pk)
+    assert payment.client_secret in page.content.decode()
+    assert stripe_settings
