@@ -32,6 +32,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("certificates.public_urls")),
+    # The co-payment checkout page (Stripe.js), for a learner signed in through /accounts/.
+    path("payments/", include("payments.page_urls")),
     path(
         "providers/invitations/<str:token>",
         provider_views.invitation_page,

@@ -19,6 +19,10 @@ class Enrolment(models.Model):
         APPLIED = "applied", "Applied"
         OFFERED = "offered", "Offered a place"
         WAITLISTED = "waitlisted", "On the waiting list"
+        PAYMENT_PENDING = (
+            "payment_pending",
+            "Accepted, awaiting the co-payment (seat and funds held)",
+        )
         ACCEPTED = "accepted", "Accepted (place taken, funds held)"
         STARTED = "started", "Started"
         COMPLETED = "completed", "Completed"
@@ -94,6 +98,10 @@ class Enrolment(models.Model):
     outcome_evidence = models.TextField(blank=True)
     outcome_verification = models.CharField(max_length=16, choices=Verification.choices, blank=True)
     hold_closed_at = models.DateTimeField(null=True, blank=True)
+    # Acceptance with a co-payment: the seat and funds are held until the card payment
+    # succeeds, or until `payment_due_at`, when they return (docs/payments.md).
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    payment_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +109,7 @@ class Enrolment(models.Model):
         Status.APPLIED,
         Status.OFFERED,
         Status.WAITLISTED,
+        Status.PAYMENT_PENDING,
         Status.ACCEPTED,
         Status.STARTED,
         Status.COMPLETED,

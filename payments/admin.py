@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from payments.models import (
+    CardPayment,
+    CardRefund,
     ConnectedAccount,
     IncomeDeclaration,
     Payout,
@@ -23,6 +26,7 @@ from payments.models import (
     RepaymentAssessment,
     RepaymentCharge,
     RepaymentPlan,
+    StripeEvent,
 )
 
 
@@ -145,3 +149,73 @@ class ReconciliationDifferenceInline(ReadOnlyInline):
 class ReconciliationRunAdmin(ReadOnlyAdmin):
     list_display = ("pk", "since", "started_at", "differences_count", "error")
     inlines = [ReconciliationDifferenceInline]
+
+
+# --- Card payments (Stripe) --------------------------------------------------------------------
+
+
+@admin.register(CardPayment)
+class CardPaymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pk",
+        "enrolment",
+        "amount",
+        "currency",
+        "status",
+        "stripe_status",
+        "intent_id",
+        "last_error",
+        "updated_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("=intent_id", "=enrolment__id")
+    list_select_related = ("enrolment",)
+    exclude = ("client_secret",)
+
+
+@admin.register(CardRefund)
+class CardRefundAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pk",
+        "refund",
+        "payment",
+        "amount",
+        "currency",
+        "status",
+        "stripe_refund_id",
+        "last_error",
+        "updated_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("=stripe_refund_id",)
+    list_select_related = ("refund", "payment")
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    """Every webhook event received: failures show their error and are retried with backoff;
+    staff with the change permission can retry at once."""
+
+    list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at")
+    list_filter = ("status", "type")
+    search_fields = ("=event_id", "type")
+    readonly_fields = [field.name for field in StripeEvent._meta.fields]
+    actions = ["retry"]
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("payments.change_stripeevent"))
+
+    @admin.action(description="Process the selected failed events again now", permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[StripeEvent]) -> None:
+        from payments.webhooks import event_process
+
+        results = [
+            event_process(event_pk=pk)
+            for pk in queryset.filter(status=StripeEvent.Status.FAILED).values_list("pk", flat=True)
+        ]
+        processed = results.count(StripeEvent.Status.PROCESSED)
+        self.message_user(
+            request,
+            f"{processed} of {len(results)} failed events processed.",
+            level=messages.SUCCESS if processed == len(results) else messages.WARNING,
+        )

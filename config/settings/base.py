@@ -286,6 +286,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=6, day_of_month=1),
     },
     "expire-wallet-pots": {"task": "wallets.expire_pots", "schedule": 60 * 60},
+    # Card co-payments (docs/payments.md): unpaid ones lapse; stuck Stripe calls and
+    # pending refunds are retried; failed webhook events are retried with backoff.
+    "lapse-co-payments": {"task": "enrolments.lapse_co_payments", "schedule": 60},
+    "repair-card-payments": {"task": "payments.repair_card_calls", "schedule": 5 * 60},
     "follow-the-calendar": {"task": "enrolments.follow_the_calendar", "schedule": 60 * 60 * 24},
     "expire-idempotency-records": {
         "task": "core.expire_idempotency_records",
@@ -327,9 +331,7 @@ CERTIFICATE_VERIFY_RATE = env("THROTTLE_CERTIFICATE_VERIFY", default="60/min")
 CERTIFICATE_CHECK_MAX_BYTES = env.int("CERTIFICATE_CHECK_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- Stripe Connect: provider payouts and reconciliation (docs/payouts.md) --------------------
-# The secret key the SDK uses; the API base ("" = the SDK's own, https://api.stripe.com).
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
-STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# The SDK's secret key and API base are the card payments' settings below.
 # The country of providers' Express accounts (ISO 3166-1 alpha-2).
 STRIPE_CONNECT_COUNTRY = env("STRIPE_CONNECT_COUNTRY", default="GB")
 # The daily payout pays a provider's payable balance only from this much (minor units).
@@ -338,3 +340,17 @@ PAYOUT_MINIMUM_MINOR = env.int("PAYOUT_MINIMUM_MINOR", default=1000)
 PAYOUT_REPAIR_AFTER_MINUTES = env.int("PAYOUT_REPAIR_AFTER_MINUTES", default=10)
 # The daily reconciliation compares this many days back.
 STRIPE_RECONCILE_DAYS = env.int("STRIPE_RECONCILE_DAYS", default=7)
+# Stripe (payments/gateway/): card co-payments, refunds and webhooks. Without a secret key,
+# `make run` starts localstripe on 127.0.0.1 and points STRIPE_API_BASE and STRIPE_JS_URL at
+# it (docs/operations.md). STRIPE_API_BASE empty means the SDK's default (api.stripe.com).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+# Seconds the SDK waits for Stripe before the gateway raises GatewayTimeout.
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
+# Minutes a learner has to pay a co-payment after accepting; then the seat and held funds return.
+CO_PAYMENT_TIMEOUT_MINUTES = env.int("CO_PAYMENT_TIMEOUT_MINUTES", default=30)
+# Days after acceptance (and before the start) in which a withdrawal refunds the co-payment.
+CO_PAYMENT_COOLING_OFF_DAYS = env.int("CO_PAYMENT_COOLING_OFF_DAYS", default=14)

@@ -8,6 +8,7 @@ from payments.models.agreements import (
     RepaymentAssessment,
     RepaymentCharge,
 )
+from payments.models.cards import CardPayment, CardRefund, StripeEvent
 from payments.models.deferrals import ProgrammeDeferral
 from payments.models.payouts import (
     ConnectedAccount,
@@ -24,6 +25,8 @@ __all__ = [
     "PayoutItem",
     "ReconciliationDifference",
     "ReconciliationRun",
+    "CardPayment",
+    "CardRefund",
     "IncomeDeclaration",
     "IncomeEvidence",
     "PlanThreshold",
@@ -32,4 +35,5 @@ __all__ = [
     "RepaymentAssessment",
     "RepaymentCharge",
     "RepaymentPlan",
+    "StripeEvent",
 ]

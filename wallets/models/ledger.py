@@ -30,6 +30,8 @@ class LedgerAccount(models.Model):
         # Provider payouts (payments/, docs/payouts.md): payable → in transit → paid out.
         PAYOUT_IN_TRANSIT = "payout_in_transit", "Provider payout in transit"
         PAID_OUT = "paid_out", "Paid out to the provider's bank (Stripe)"
+        # Card co-payments (payments/): see docs/adr/0010-stripe-gateway-and-webhooks.md.
+        CO_PAYMENT_HOLD = "co_payment_hold", "Co-payment paid by card, held for a place"
 
     key = models.CharField(max_length=120, unique=True, help_text="e.g. pot:42, programme:3:budget")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -99,6 +101,8 @@ class LedgerTransaction(models.Model):
         PAYOUT = "payout", "Payable balance sent to the provider"
         PAYOUT_PAID = "payout_paid", "Payout transfer confirmed"
         PAYOUT_RETURN = "payout_return", "Failed or reversed payout returned to payable"
+        CARD_PAYMENT = "card_payment", "Co-payment received by card"
+        CARD_REFUND = "card_refund", "Co-payment refunded to the card"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
