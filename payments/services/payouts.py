@@ -250,6 +250,15 @@ def payout_record_transfer(*, payout_id: int, transfer: Transfer) -> Payout:
     """Stripe has the transfer: in transit → paid out (once), then any reversal it carries."""
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status == Payout.Status.CALLING and (
+            mismatch := transfer_mismatch(payout, transfer)
+        ):
+            # Not our transfer as we asked for it: recording it would make the ledger say we
+            # paid what Stripe did not move. Left calling for staff (reconciliation lists it).
+            payout.error = f"Stripe transfer {transfer.id} does not match: {mismatch}"[:500]
+            payout.save(update_fields=["error"])
+            logger.error("Payout %s: %s", payout.pk, payout.error)
+            return payout
         if payout.status == Payout.Status.CALLING:
             payout.status = Payout.Status.PAID
             payout.stripe_transfer_id = transfer.id
@@ -272,6 +281,18 @@ def payout_record_transfer(*, payout_id: int, transfer: Transfer) -> Payout:
         if payout.status in (Payout.Status.PAID, Payout.Status.REVERSED):
             _return_reversed(payout, transfer.amount_reversed)
     return payout
+
+
+def transfer_mismatch(payout: Payout, transfer: Transfer) -> str | None:
+    """How a transfer differs from the one the payout asked for (None: it is that one)."""
+    destination = ConnectedAccount.objects.get(pk=payout.connected_account_id).stripe_account_id
+    wanted = (payout.amount, payout.currency.upper(), destination)
+    got = (transfer.amount, transfer.currency.upper(), transfer.destination)
+    names = ("amount", "currency", "destination")
+    differences = [
+        f"{n} {g} (ours {w})" for n, w, g in zip(names, wanted, got, strict=True) if w != g
+    ]
+    return ", ".join(differences) or None
 
 
 def _return_reversed(payout: Payout, amount_reversed: int) -> None:

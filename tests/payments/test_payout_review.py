@@ -16,8 +16,10 @@ from enrolments.errors import ClawbackFailed
 from enrolments.models import Enrolment
 from enrolments.services import cohort_cancel, enrolment_report_problem
 from enrolments.services.money import provider_payable_account
+from payments.gateway.connect import transfer_from_stripe
 from payments.models import ConnectedAccount, Payout
 from payments.services.payouts import (
+    on_transfer_event,
     paid_out_account,
     payout_in_transit_account,
     payouts_repair,
@@ -31,6 +33,7 @@ from tests.payments.payouts_helpers import (
     PayoutWorld,
     connect,
     make_payout_world,
+    transfer_object,
 )
 from wallets.verification import ledger_verify
 
@@ -154,6 +157,41 @@ def test_a_held_back_retry_goes_ahead_once_the_provider_is_reinstated(
     assert (payout.status, payout.error) == ("paid", "")
     assert connect.transfer_count() == 1
     assert balances(world) == (0, 0, START)
+    assert ledger_verify().ok
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"amount": 1}, {"currency": "eur"}, {"destination": "acct_someone_else"}],
+    ids=["amount", "currency", "destination"],
+)
+def test_a_transfer_that_does_not_match_its_payout_is_never_recorded_as_paying_it(
+    connect: FakeConnectGateway, change: dict[str, object]
+) -> None:
+    """A transfer naming the payout (metadata, or its transfer group) but moving another
+    amount, in another currency or to another account (made by hand on Stripe's dashboard,
+    say) does not pay the payout: recording it would make the ledger say the provider was
+    paid what Stripe did not move. The payout stays calling with the reason; the repair task
+    neither records it nor makes a second transfer beside it; reconciliation lists it."""
+    world = make_payout_world()
+    world.started()
+    world.onboarded()
+    connect.timeouts_after_transfer = 1
+    payouts_run()
+    payout = Payout.objects.get()
+    [transfer] = connect.transfers.values()
+    odd = {**transfer_object(transfer), **change}
+    connect.transfers[transfer.id] = transfer_from_stripe(odd)
+
+    on_transfer_event(odd)
+    payout.refresh_from_db()
+    assert (payout.status, payout.stripe_transfer_id) == ("calling", None)
+    assert "does not match" in payout.error
+    assert payouts_repair(now=later()) == []
+    payout.refresh_from_db()
+    assert payout.status == "calling"
+    assert [name for name, _ in connect.calls] == ["create_transfer"]
+    assert balances(world) == (0, START, 0)
     assert ledger_verify().ok
 
 
