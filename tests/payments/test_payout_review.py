@@ -160,6 +160,32 @@ def test_a_held_back_retry_goes_ahead_once_the_provider_is_reinstated(
     assert ledger_verify().ok
 
 
+def test_each_provider_is_paid_its_own_balance_for_its_own_milestones_to_its_own_account(
+    connect: FakeConnectGateway,
+) -> None:
+    mine, theirs = make_payout_world(), make_payout_world()
+    my_enrolment = mine.started()
+    their_enrolments = [theirs.started(), theirs.started()]
+    my_account, their_account = mine.onboarded(), theirs.onboarded()
+    payouts_run()
+    my_payout = Payout.objects.get(provider_id=mine.provider_id)
+    their_payout = Payout.objects.get(provider_id=theirs.provider_id)
+    assert (my_payout.amount, their_payout.amount) == (START, 2 * START)
+    assert list(my_payout.items.values_list("milestone_payment__enrolment", flat=True)) == [
+        my_enrolment.pk
+    ]
+    assert sorted(their_payout.items.values_list("milestone_payment__enrolment", flat=True)) == [
+        e.pk for e in their_enrolments
+    ]
+    destinations = {t.amount: t.destination for t in connect.transfers.values()}
+    assert destinations == {
+        START: my_account.stripe_account_id,
+        2 * START: their_account.stripe_account_id,
+    }
+    assert (balances(mine), balances(theirs)) == ((0, 0, START), (0, 0, 2 * START))
+    assert ledger_verify().ok
+
+
 @pytest.mark.parametrize(
     "change",
     [{"amount": 1}, {"currency": "eur"}, {"destination": "acct_someone_else"}],
