@@ -21,6 +21,7 @@ from payments.services.payouts import connected_account_onboard
 from providers.models import Provider
 from providers.selectors import provider_get_for_member
 from users.permissions import HasRoleMFA
+from wallets.models import LedgerTransaction
 from wallets.selectors import programme_get_for_member
 
 
@@ -141,6 +142,8 @@ class ProviderPayoutListApi(APIView):
 
 # What each provider was paid out from a programme's money: the programme's share of the
 # milestone releases that live (paid) payouts covered, read from the releases' ledger lines.
+# A milestone later clawed back (its money returned to the holds) no longer counts: the
+# clawback was netted from the provider's next payouts (docs/payouts.md, "Clawbacks").
 _PAID_OUT_BY_PROVIDER = """
 SELECT p.provider_id, p.currency, -SUM(e.amount)
 FROM payments_payoutitem i
@@ -149,6 +152,12 @@ JOIN enrolments_milestonepayment m ON m.id = i.milestone_payment_id
 JOIN wallets_ledgerentry e ON e.transaction_id = m.transaction_id
 JOIN wallets_ledgeraccount a ON a.id = e.account_id
 WHERE p.status = %s AND NOT i.returned AND a.owner_programme_id = %s AND e.amount < 0
+AND NOT EXISTS (
+    SELECT 1 FROM enrolments_enrolmenthold h
+    JOIN wallets_ledgerentry ce ON ce.account_id = h.account_id
+    JOIN wallets_ledgertransaction ct ON ct.id = ce.transaction_id
+    WHERE h.enrolment_id = m.enrolment_id AND ct.kind = %s
+)
 GROUP BY p.provider_id, p.currency
 ORDER BY p.provider_id, p.currency
 """
@@ -183,7 +192,10 @@ class ProgrammePayoutsApi(APIView):
     def get(self, request: Request, programme_id: int) -> Response:
         programme = programme_get_for_member(user=request.user, programme_id=programme_id)
         with connection.cursor() as cursor:
-            cursor.execute(_PAID_OUT_BY_PROVIDER, [Payout.Status.PAID, programme.pk])
+            cursor.execute(
+                _PAID_OUT_BY_PROVIDER,
+                [Payout.Status.PAID, programme.pk, LedgerTransaction.Kind.CLAWBACK],
+            )
             rows = [(p, c, int(amount)) for p, c, amount in cursor.fetchall()]
         names = {p.pk: p.display_name for p in Provider.objects.filter(pk__in={r[0] for r in rows})}
         data: list[dict[str, Any]] = [

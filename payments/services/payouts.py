@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from enrolments.models import MilestonePayment, ProblemReport
@@ -42,7 +42,7 @@ from providers.models import Provider
 from providers.selectors import check_provider_member
 from users.models import User
 from wallets.ledger import account_get_or_create, ledger_post
-from wallets.models import LedgerAccount, LedgerTransaction
+from wallets.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -141,8 +141,19 @@ class PayoutRunResult:
     skipped: dict[str, str] = field(default_factory=dict)  # "provider:currency" → reason
 
 
+def clawed_back(enrolment: OuterRef) -> Exists:
+    """The enrolment's milestone payments were clawed back (a cancelled cohort returns all
+    of them from the provider's payable balance to the holds)."""
+    return Exists(
+        LedgerEntry.objects.filter(
+            account__enrolment_hold__enrolment=enrolment, transaction__kind=K.CLAWBACK
+        )
+    )
+
+
 def unpaid_milestones(provider_id: int, currency: str) -> QuerySet[MilestonePayment]:
-    """Milestone payments released to the provider and in no live payout yet."""
+    """Milestone payments released to the provider, not clawed back and in no live payout
+    yet. A clawed-back milestone is owed to nobody: its money went back to the holds."""
     return (
         MilestonePayment.objects.filter(
             enrolment__cohort__course__provider_id=provider_id,
@@ -151,6 +162,7 @@ def unpaid_milestones(provider_id: int, currency: str) -> QuerySet[MilestonePaym
             transaction__isnull=False,
         )
         .exclude(payout_items__returned=False)
+        .exclude(clawed_back(OuterRef("enrolment")))
         .order_by("pk")
     )
 
@@ -238,6 +250,15 @@ def payout_record_transfer(*, payout_id: int, transfer: Transfer) -> Payout:
     """Stripe has the transfer: in transit → paid out (once), then any reversal it carries."""
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status == Payout.Status.CALLING and (
+            mismatch := transfer_mismatch(payout, transfer)
+        ):
+            # Not our transfer as we asked for it: recording it would make the ledger say we
+            # paid what Stripe did not move. Left calling for staff (reconciliation lists it).
+            payout.error = f"Stripe transfer {transfer.id} does not match: {mismatch}"[:500]
+            payout.save(update_fields=["error"])
+            logger.error("Payout %s: %s", payout.pk, payout.error)
+            return payout
         if payout.status == Payout.Status.CALLING:
             payout.status = Payout.Status.PAID
             payout.stripe_transfer_id = transfer.id
@@ -260,6 +281,18 @@ def payout_record_transfer(*, payout_id: int, transfer: Transfer) -> Payout:
         if payout.status in (Payout.Status.PAID, Payout.Status.REVERSED):
             _return_reversed(payout, transfer.amount_reversed)
     return payout
+
+
+def transfer_mismatch(payout: Payout, transfer: Transfer) -> str | None:
+    """How a transfer differs from the one the payout asked for (None: it is that one)."""
+    destination = ConnectedAccount.objects.get(pk=payout.connected_account_id).stripe_account_id
+    wanted = (payout.amount, payout.currency.upper(), destination)
+    got = (transfer.amount, transfer.currency.upper(), transfer.destination)
+    names = ("amount", "currency", "destination")
+    differences = [
+        f"{n} {g} (ours {w})" for n, w, g in zip(names, wanted, got, strict=True) if w != g
+    ]
+    return ", ".join(differences) or None
 
 
 def _return_reversed(payout: Payout, amount_reversed: int) -> None:
@@ -358,11 +391,36 @@ def payouts_repair(*, now: dt.datetime | None = None) -> list[int]:
             continue
         if found:
             done = payout_record_transfer(payout_id=payout.pk, transfer=found[0])
+        elif (reason := retry_hold_reason(payout)) is not None:
+            # No transfer yet: a retry would be the first real one, so the rules of a new
+            # payout apply. Held in transit (no call) until they hold again; staff see why.
+            Payout.objects.filter(pk=payout.pk, status=Payout.Status.CALLING).update(
+                error=f"Transfer not retried: {reason}"
+            )
+            logger.warning("Payout %s not retried: %s", payout.pk, reason)
+            continue
         else:
             done = payout_call(payout_id=payout.pk)
         if done.status != Payout.Status.CALLING:
             repaired.append(payout.pk)
     return repaired
+
+
+def retry_hold_reason(payout: Payout) -> str | None:
+    """Why a calling payout whose transfer Stripe does not have must not be retried now: the
+    provider is no longer approved, its account cannot receive payouts, or a learner has
+    reported a problem on an enrolment whose milestone the payout covers."""
+    provider = Provider.objects.get(pk=payout.provider_id)
+    if provider.status != Provider.Status.APPROVED:
+        return f"provider_{provider.status}"
+    if not ConnectedAccount.objects.filter(
+        pk=payout.connected_account_id, payouts_enabled=True
+    ).exists():
+        return "payouts_not_enabled"
+    enrolments = payout.items.filter(returned=False).values("milestone_payment__enrolment")
+    if ProblemReport.objects.filter(enrolment__in=enrolments).exists():
+        return "open_problem_report"
+    return None
 
 
 def on_transfer_event(obj: dict[str, Any]) -> Payout | None:
