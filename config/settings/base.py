@@ -290,6 +290,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-wallet-pots": {"task": "wallets.expire_pots", "schedule": 60 * 60},
     "follow-the-calendar": {"task": "enrolments.follow_the_calendar", "schedule": 60 * 60 * 24},
+    "deliver-outbox": {"task": "core.deliver_outbox", "schedule": 60},
     "expire-idempotency-records": {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,
