@@ -9,15 +9,17 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import psycopg
-from django.db import connection
+from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,3 +109,53 @@ def manage(*args: str, database: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def waiting_on(watcher: psycopg.Connection[Any], holder_pid: int, timeout: float = 60) -> int:
+    """The backend pid of the first session that waits on a lock `holder_pid` holds.
+
+    Polls `pg_blocking_pids` from `watcher` (an autocommit connection: pg_stat_activity is a
+    snapshot per transaction); the waiting itself is the synchronisation, not a sleep.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = watcher.execute(
+            "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            [holder_pid],
+        ).fetchone()
+        if row:
+            return int(row[0])
+        time.sleep(0.01)
+    raise AssertionError(f"nobody waited on a lock held by {holder_pid} within {timeout}s")
+
+
+def terminate(watcher: psycopg.Connection[Any], pid: int) -> None:
+    """Drop a session's connection as a crash, a failover or a network cut would."""
+    row = watcher.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()
+    assert row is not None
+    assert row[0] is True
+
+
+class InThread:
+    """Run `function` in a thread with its own database connection; `result()` waits for it."""
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self._result: list[Any] = []
+        self._thread = threading.Thread(target=self._run, args=(function,))
+        self._thread.start()
+
+    def _run(self, function: Callable[[], Any]) -> None:
+        try:
+            self._result.append(function())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test by result()
+            self._result.append(exc)
+        finally:
+            connections.close_all()
+
+    def result(self, timeout: float = 120) -> Any:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the request did not finish"
+        outcome = self._result[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
