@@ -51,11 +51,13 @@ def test_a_pot_expiry_worker_killed_half_way_is_safe_to_run_again() -> None:
     for _ in range(3):
         grant_create(actor=officer, programme=programme, learner=UserFactory.create())
     pots = WalletPot.objects.filter(programme=programme, kind=WalletPot.Kind.GRANT)
-    pots.update(expires_at=timezone.now() - dt.timedelta(days=1))
+    pots.update(expires_at=timezone.now() - dt.timedelta(days=2))
     budget = LedgerAccount.objects.get(pk=programme.budget_account_id)
     budget_before = budget.balance
     last = pots.order_by("pk").last()
     assert last is not None
+    # The job works oldest first: this pot comes last, after two it finishes.
+    WalletPot.objects.filter(pk=last.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
 
     with connect() as locker, connect() as watcher, locker.transaction():
         locker.execute("SELECT id FROM wallets_walletpot WHERE id = %s FOR UPDATE", [last.pk])
