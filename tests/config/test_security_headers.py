@@ -23,8 +23,8 @@ from tests.certificates.helpers import issued
 from tests.config.test_deployment import _python
 from tests.config.test_settings import PRODUCTION_ENV
 from tests.enrolments.helpers import make_world
-from tests.factories import PASSWORD, UserFactory
-from tests.helpers import BROWSER
+from tests.factories import PASSWORD, ProviderFactory, UserFactory
+from tests.helpers import BROWSER, admin_client_for
 
 SECURITY_SETTINGS = [
     "CONTENT_SECURITY_POLICY",
@@ -197,3 +197,24 @@ def test_cookies_are_secure_httponly_and_samesite_under_production_settings(
     assert session["secure"] is True
     assert session["httponly"] is True
     assert session["samesite"] == "Lax"
+
+
+@pytest.mark.django_db
+def test_the_admin_signed_in_needs_no_inline_script(
+    as_production: dict[str, Any],  # noqa: ARG001 - applies the production settings
+) -> None:
+    with override_settings(SECURE_SSL_REDIRECT=False):  # the test client signs in over HTTP
+        client = admin_client_for(UserFactory.create(is_staff=True, is_superuser=True))
+    provider = ProviderFactory.create()
+    pages = [
+        "/admin/",
+        "/admin/core/outboxtask/",
+        "/admin/providers/provider/",
+        f"/admin/providers/provider/{provider.pk}/change/",
+        "/admin/core/skill/add/",
+    ]
+    for url in pages:
+        response = client.get(url, secure=True)
+        assert response.status_code == 200, url
+        assert "Content-Security-Policy" in response, url
+        assert INLINE_SCRIPT.findall(response.content.decode()) == [], url
