@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "config.slashes.ApiTrailingSlashMiddleware",
     "config.middleware.ApiErrorBodyMiddleware",
     "config.middleware.RequestBodyGuardMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -252,7 +253,10 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "redact_secrets": {"()": "config.logging.SecretRedactingFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
         "json": {
@@ -265,7 +269,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": env("LOG_FORMAT", default="plain"),
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_secrets"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -291,6 +295,7 @@ CELERY_BEAT_SCHEDULE = {
     "lapse-co-payments": {"task": "enrolments.lapse_co_payments", "schedule": 60},
     "repair-card-payments": {"task": "payments.repair_card_calls", "schedule": 5 * 60},
     "follow-the-calendar": {"task": "enrolments.follow_the_calendar", "schedule": 60 * 60 * 24},
+    "deliver-outbox": {"task": "core.deliver_outbox", "schedule": 60},
     "expire-idempotency-records": {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,
@@ -328,6 +333,23 @@ CERTIFICATE_ISSUER_NAME = env("CERTIFICATE_ISSUER_NAME", default="Skills Wallet"
 # Public verification (page, API, PDF check, credential status): requests per client IP.
 CERTIFICATE_VERIFY_RATE = env("THROTTLE_CERTIFICATE_VERIFY", default="60/min")
 # The largest PDF the "is this the genuine file?" check accepts (ours are far smaller).
+# Security headers and cookies on every environment (production adds HTTPS-only ones).
+# HTML pages may load our own static files only: no inline script, no remote origin, no frames.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Largest multipart request (file uploads) before any parser reads it; each endpoint has its
+# own, smaller limit for its file (bulk-grant CSV 2 MB, evidence and certificate PDFs 5 MB).
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 CERTIFICATE_CHECK_MAX_BYTES = env.int("CERTIFICATE_CHECK_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- Stripe Connect: provider payouts and reconciliation (docs/payouts.md) --------------------
