@@ -1,9 +1,10 @@
 """Request ids for log lines: set per request by RequestIdMiddleware, read by a log filter."""
 
-import contextvars
 import logging
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+from core.request_id import request_id_var
+
+__all__ = ["RequestIdFilter", "request_id_var"]
 
 
 class RequestIdFilter(logging.Filter):

@@ -4,14 +4,22 @@ from celery import shared_task
 from django.conf import settings
 
 from users.notifications import notify
-from wallets.models import Grant
+from wallets.models import Grant, LedgerVerificationRun
 from wallets.services import pots_expire_due
+from wallets.verification import ledger_verify_and_store
 
 
 @shared_task(name="wallets.expire_pots")
 def expire_pots() -> int:
     """Return unspent money of expired grant pots to their programmes. Safe to run often."""
     return pots_expire_due()
+
+
+@shared_task(name="wallets.verify_ledger")
+def verify_ledger() -> bool:
+    """Verify the whole ledger and keep the result for auditors. True when it is sound."""
+    report, _ = ledger_verify_and_store(trigger=LedgerVerificationRun.Trigger.SCHEDULE)
+    return report.ok
 
 
 @shared_task(name="wallets.notify_grant_received")
