@@ -23,6 +23,7 @@ from wallets.models import (
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
+    LedgerVerificationRun,
     ProgrammeApplication,
     ProgrammeProviderApproval,
     ProgrammeStatusChange,
@@ -151,3 +152,9 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     search_fields = ("memo", "idempotency_key")
     inlines = [LedgerEntryInline]
+
+
+@admin.register(LedgerVerificationRun)
+class LedgerVerificationRunAdmin(ReadOnlyAdmin):
+    list_display = ("finished_at", "trigger", "ok", "accounts_checked", "entries_checked", "breaks")
+    list_filter = ("ok", "trigger")
