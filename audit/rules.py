@@ -165,7 +165,9 @@ def low_attendance_completion(programme: FundingProgramme, now: dt.datetime) -> 
     rows = (
         _enrolments(programme)
         .filter(completed_at__isnull=False, attendance_planned__gt=0)
-        .filter(attendance_present__lt=F("attendance_planned") * LOW_ATTENDANCE_PERCENT / 100.0)
+        # present ÷ planned < 50 %, compared as exact integers: present × 100 < 50 × planned
+        .alias(present_100=F("attendance_present") * 100)
+        .filter(present_100__lt=F("attendance_planned") * LOW_ATTENDANCE_PERCENT)
         .select_related("cohort__course")
     )
     for enrolment in rows:
@@ -224,7 +226,7 @@ def never_signed_in(programme: FundingProgramme, now: dt.datetime) -> Iterable[H
 
 
 def withdrawal_after_payment(programme: FundingProgramme, now: dt.datetime) -> Iterable[Hit]:
-    withdrawals = (
+    withdrawals = list(
         EnrolmentEvent.objects.filter(
             enrolment__programme=programme,
             action="withdraw",
@@ -233,9 +235,9 @@ def withdrawal_after_payment(programme: FundingProgramme, now: dt.datetime) -> I
         .select_related("enrolment__cohort__course")
         .order_by("created_at")
     )
-    paid = defaultdict(list)
+    paid: dict[int, list[dt.datetime]] = defaultdict(list)
     for payment in MilestonePayment.objects.filter(
-        enrolment__programme=programme, amount__gt=0
+        enrolment_id__in={event.enrolment_id for event in withdrawals}, amount__gt=0
     ).values("enrolment_id", "created_at"):
         paid[payment["enrolment_id"]].append(payment["created_at"])
     per_provider: dict[int, list[EnrolmentEvent]] = defaultdict(list)
