@@ -156,3 +156,44 @@ def test_sampling_endpoint_gives_auditors_the_seed_and_refuses_officers() -> Non
     assert client_for(world.officer, mfa=True).get(url).status_code == 403
     other = FunderMembershipFactory.create(role="auditor").user
     assert client_for(other, mfa=True).get(url).status_code == 404
+
+
+def test_funder_memberships_changed_in_the_admin_are_recorded() -> None:
+    from tests.config.test_admin import _change_form, _superuser
+    from tests.helpers import admin_client_for
+    from wallets.models import FunderMembership
+
+    world = make_world()
+    funder = world.programme.funder
+    staff = _superuser()
+    client = admin_client_for(staff)
+    url = f"/admin/wallets/funder/{funder.pk}/change/"
+    newcomer = UserFactory.create()
+    data = _change_form(client, url)
+    prefix = "memberships"
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
+    data[f"{prefix}-{total}-user"] = str(newcomer.pk)
+    data[f"{prefix}-{total}-role"] = "auditor"
+    data[f"{prefix}-{total}-funder"] = str(funder.pk)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content
+    added = AuditRecord.objects.get(action="funder.membership_add")
+    assert (added.actor_id, added.funder_id, added.after) == (
+        staff.pk,
+        funder.pk,
+        {"user_id": newcomer.pk, "role": "auditor"},
+    )
+
+    membership = FunderMembership.objects.get(user=newcomer)
+    data = _change_form(client, url)
+    index = next(
+        key.split("-")[1]
+        for key, value in data.items()
+        if key.endswith("-id") and str(value) == str(membership.pk)
+    )
+    data[f"{prefix}-{index}-DELETE"] = "on"
+    assert client.post(url, data).status_code == 302
+    removed = AuditRecord.objects.get(action="funder.membership_remove")
+    assert removed.before == {"user_id": newcomer.pk, "role": "auditor"}
+    assert not FunderMembership.objects.filter(user=newcomer).exists()
