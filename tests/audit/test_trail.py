@@ -77,6 +77,23 @@ def test_enrolment_transitions_milestones_and_outcome_decisions_are_recorded() -
     assert [r.after["amount"] for r in paid] == [enrolment.milestone_payments.get().amount]
 
 
+def test_an_action_rolled_back_leaves_no_record() -> None:
+    world = make_world()
+    before = AuditRecord.objects.count()
+
+    def close_then_fail() -> None:
+        with transaction.atomic():
+            programme_close(actor=world.officer, programme=world.programme, reason="Mistake")
+            assert AuditRecord.objects.filter(action="programme.close").exists()
+            raise RuntimeError("the request failed after the service ran")
+
+    with pytest.raises(RuntimeError):
+        close_then_fail()
+    assert AuditRecord.objects.count() == before
+    world.programme.refresh_from_db()
+    assert world.programme.status == "active"
+
+
 def test_provider_status_changes_are_recorded() -> None:
     staff = UserFactory.create(is_staff=True)
     provider = ProviderFactory.create()
