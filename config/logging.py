@@ -1,11 +1,12 @@
 """Request ids for log lines (set per request by RequestIdMiddleware, read by a log filter);
 a filter that keeps secrets out of every log line."""
 
-import contextvars
 import logging
 import re
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+from core.request_id import request_id_var
+
+__all__ = ["RequestIdFilter", "request_id_var"]
 
 
 class RequestIdFilter(logging.Filter):

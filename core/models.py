@@ -72,3 +72,37 @@ class OutboxTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} ({self.attempts} attempts)"
+
+
+class AuditRecord(models.Model):
+    """One action that changed money, state or permissions: who, when, what, before/after.
+
+    Written by `core.audit.record` inside the acting service's transaction, so a committed
+    change always has its record and a rolled-back one never does. `funder_id` and
+    `programme_id` (plain ids: core sits left of wallets) scope the trail to a funder's
+    officers and auditors. Never edited or deleted (a PostgreSQL trigger refuses both).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    before = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    funder_id = models.BigIntegerField(null=True, blank=True)
+    programme_id = models.BigIntegerField(null=True, blank=True)
+    request_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["programme_id", "-at"], name="audit_record_programme_idx"),
+            models.Index(fields=["funder_id", "-at"], name="audit_record_funder_idx"),
+            models.Index(fields=["object_type", "object_id"], name="audit_record_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.object_type} {self.object_id}"

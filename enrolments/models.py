@@ -51,6 +51,11 @@ class Enrolment(models.Model):
     statement = models.TextField(
         blank=True, help_text="The learner's short statement when applying."
     )
+    # Where the application came from, for the "many enrolments from one address or device"
+    # anomaly rule: keyed hashes (HMAC with SECRET_KEY) of the client's IP address and of
+    # IP address + user agent, never the address itself. Blank when not applied over HTTP.
+    applied_ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    applied_device_hash = models.CharField(max_length=64, blank=True)
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
     offer_answer_by = models.DateField(
@@ -157,6 +162,8 @@ class EnrolmentEvent(models.Model):
     to_status = models.CharField(max_length=20, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     amount = models.BigIntegerField(null=True, blank=True)
+    # Structured facts of the event, e.g. the outcome-sampling decision under "sampling".
+    detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

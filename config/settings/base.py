@@ -300,6 +300,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,
     },
+    # Funder audit (docs/audit-controls.md): anomaly rules and the ledger's verification.
+    "recompute-anomaly-flags": {
+        "task": "audit.recompute_flags",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    "verify-ledger": {"task": "wallets.verify_ledger", "schedule": crontab(minute=0, hour=3)},
     "render-missing-certificate-pdfs": {
         "task": "certificates.render_missing_pdfs",
         "schedule": 10 * 60,

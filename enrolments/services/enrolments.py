@@ -26,6 +26,7 @@ from enrolments.errors import (
 )
 from enrolments.funding import deferral_funding
 from enrolments.models import Enrolment, EnrolmentEvent, ProblemReport, Refund
+from enrolments.origin import ApplicationOrigin
 from enrolments.services.milestones import close_hold
 from enrolments.services.money import (
     DEFAULT_SCHEDULE,
@@ -57,7 +58,14 @@ from wallets.services.pots import wallet_get_or_create
 # --- Application and offers ------------------------------------------------------------------
 
 
-def enrolment_apply(*, actor: User, cohort: Cohort, statement: str = "") -> Enrolment:
+def enrolment_apply(
+    *,
+    actor: User,
+    cohort: Cohort,
+    statement: str = "",
+    origin: ApplicationOrigin | None = None,
+) -> Enrolment:
+    """Apply for a place; `origin` (from the HTTP request) feeds the shared-address rule."""
     with transaction.atomic():
         locked = lock_cohort(cohort.pk)
         course = locked.course
@@ -76,6 +84,8 @@ def enrolment_apply(*, actor: User, cohort: Cohort, statement: str = "") -> Enro
                     cohort=locked,
                     statement=statement.strip(),
                     currency=course.currency,
+                    applied_ip_hash=origin.ip_hash if origin else "",
+                    applied_device_hash=origin.device_hash if origin else "",
                 )
         except IntegrityError as exc:
             raise AlreadyEnrolled(cohort_id=locked.pk) from exc

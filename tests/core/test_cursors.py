@@ -72,6 +72,8 @@ LISTS = {
     "provider-invite": "provider admin",
     "funder-programme-providers": "officer",
     "catalogue": "anonymous",
+    "audit-programme-flags": "officer",
+    "audit-programme-trail": "officer",
 }
 
 
@@ -143,6 +145,8 @@ def _urls(world: World) -> dict[str, tuple[str, APIClient]]:
         ),
         "funder-programme-providers": (f"/api/v1/funder/programmes/{programme}/providers", officer),
         "catalogue": ("/api/v1/courses", APIClient()),
+        "audit-programme-flags": (f"/api/v1/audit/programmes/{programme}/flags", officer),
+        "audit-programme-trail": (f"/api/v1/audit/programmes/{programme}/trail", officer),
     }
 
 

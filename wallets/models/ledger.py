@@ -150,3 +150,28 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.account_id}"
+
+
+class LedgerVerificationRun(models.Model):
+    """One run of the ledger verification (`manage.py ledger_verify` or the daily beat task),
+    kept so auditors see the latest result and when it ran (docs/audit-controls.md)."""
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command", "manage.py ledger_verify"
+        SCHEDULE = "schedule", "Daily scheduled run"
+
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    accounts_checked = models.PositiveIntegerField()
+    entries_checked = models.BigIntegerField()
+    transactions_checked = models.BigIntegerField()
+    breaks = models.PositiveIntegerField()
+    first_break = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-finished_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Ledger {'OK' if self.ok else 'BROKEN'} at {self.finished_at:%Y-%m-%d %H:%M}"
