@@ -446,11 +446,28 @@ def write_section(text: str) -> None:
     path.write_text(current)
 
 
+def _fresh_database(config: dict[str, Any]) -> None:
+    """An empty scratch database. An existing one is emptied schema-first rather than
+    dropped: DROP DATABASE waits for every backend on the server to answer a barrier, and
+    one stuck client elsewhere would hang the benchmark."""
+    import psycopg
+
+    try:
+        _admin_execute(config, f"CREATE DATABASE {BENCH_DB}")
+    except psycopg.errors.DuplicateDatabase:
+        try:
+            with psycopg.connect(_url_for(config, BENCH_DB), autocommit=True) as conn:
+                conn.execute("DROP SCHEMA public CASCADE")
+                conn.execute("CREATE SCHEMA public")
+        except psycopg.OperationalError:  # left invalid by an interrupted drop
+            _admin_execute(config, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+            _admin_execute(config, f"CREATE DATABASE {BENCH_DB}")
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     config = _server()
-    _admin_execute(config, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    _admin_execute(config, f"CREATE DATABASE {BENCH_DB}")
+    _fresh_database(config)
     _setup_django(_url_for(config, BENCH_DB))
     from django.core.management import call_command
 
@@ -476,6 +493,13 @@ def main(argv: list[str]) -> int:
         period=Period(timezone.localdate(programme.created_at), timezone.localdate()),
     )
     print(f"totals reconcile: {totals.reconciles}", flush=True)
+    from audit.reports.summaries import summaries_refresh
+
+    t0 = time.perf_counter()
+    summaries_refresh()  # notes the last entry
+    watermark = summaries_refresh()  # nothing in flight: summarises up to it
+    summary_seconds = time.perf_counter() - t0
+    print(f"summaries up to entry {watermark:,} ({summary_seconds:.0f} s)", flush=True)
     results = time_reports(programme, args.runs)
     worst = max(p95 for _, _, p95, _ in results)
     lines = [
@@ -488,7 +512,8 @@ def main(argv: list[str]) -> int:
         f"courses, {COHORTS} cohorts; generated through `ledger_post` with every ledger "
         f"trigger on in {made['seconds']:.0f} s; the ledger verified "
         f"({'ok' if verified.ok else 'FAILED'}, {verify_seconds:.0f} s) and the totals "
-        f"reconciled ({totals.reconciles}). Each report built {args.runs} times after a "
+        f"reconciled ({totals.reconciles}); the reports' exact summaries caught up in "
+        f"{summary_seconds:.0f} s (docs/audit.md). Each report built {args.runs} times after a "
         "warm-up, JSON rows and CSV text, for the whole programme to date.",
         "",
         f'Command: `make bench-reports BENCH_ARGS="{" ".join(argv)}"`'

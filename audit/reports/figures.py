@@ -10,6 +10,7 @@ breakdown add up to the totals' `paid_to_providers`, to the penny.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from audit.reports.period import Period
+from audit.reports.summaries import enrolment_flow_sql, programme_rows, summarised_id
 from core.money import round_money_down
 from enrolments.models import Enrolment
 from wallets.balances import programme_money
@@ -32,7 +34,7 @@ POSITIVE_OUTCOMES = (
 NOT_RECORDED = "Not recorded"
 
 
-def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+def _fetch(sql: str, params: list[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
@@ -74,8 +76,22 @@ class Totals:
 
 
 def totals(*, programme: FundingProgramme, period: Period) -> Totals:
-    end = programme_money(programme=programme, as_of=period.last_moment)
-    before = programme_money(programme=programme, as_of=period.before_start)
+    end = programme_money(
+        programme=programme,
+        as_of=period.last_moment,
+        by_kind=programme_rows(
+            programme_id=programme.pk,
+            before_day=period.end + dt.timedelta(days=1),
+            before=period.end_before,
+        ),
+    )
+    before = programme_money(
+        programme=programme,
+        as_of=period.before_start,
+        by_kind=programme_rows(
+            programme_id=programme.pk, before_day=period.start, before=period.start_at
+        ),
+    )
     withdrawn = _fetch(
         """
         SELECT COALESCE(SUM(-e.amount), 0)
@@ -108,54 +124,39 @@ def totals(*, programme: FundingProgramme, period: Period) -> Totals:
 
 # --- Spend -------------------------------------------------------------------------------------
 
-# What each of the programme's escrow holds paid out in the period, per enrolment.
-_FLOWS = """
-WITH flows AS (
-    SELECT h.enrolment_id,
-           SUM(CASE WHEN t.kind = 'milestone_release' THEN -e.amount ELSE 0 END) AS released,
-           SUM(CASE WHEN t.kind = 'clawback' THEN e.amount ELSE 0 END) AS clawed_back
-    FROM wallets_ledgerentry e
-    JOIN wallets_ledgeraccount a ON a.id = e.account_id
-    JOIN enrolments_enrolmenthold h ON h.account_id = a.id
-    JOIN wallets_ledgertransaction t ON t.id = e.transaction_id
-    WHERE a.owner_programme_id = %(programme)s AND a.kind = 'escrow_hold'
-      AND t.kind IN ('milestone_release', 'clawback')
-      AND e.created_at >= %(start)s AND e.created_at < %(end)s
-    GROUP BY h.enrolment_id
-),
-spend AS (
-    SELECT f.enrolment_id, f.released, f.clawed_back, en.learner_id, co.course_id,
-           c.provider_id, c.title AS course_title, c.skills,
-           COALESCE(app.region, '') AS region
-    FROM flows f
-    JOIN enrolments_enrolment en ON en.id = f.enrolment_id
-    JOIN courses_cohort co ON co.id = en.cohort_id
-    JOIN courses_course c ON c.id = co.course_id
-    LEFT JOIN wallets_programmeapplication app
-           ON app.programme_id = %(programme)s AND app.learner_id = en.learner_id
-)
-"""
+
+# What the programme's escrow holds paid out in the period, per enrolment and day (the
+# summaries plus the entries above their watermark), with the course's title and skills.
+def _spend_cte() -> str:
+    return (
+        "WITH flows AS (" + enrolment_flow_sql() + "), "  # noqa: S608 (fixed text, values bound)
+        "spend AS (SELECT f.*, c.title AS course_title, c.skills FROM flows f "
+        "JOIN courses_course c ON c.id = f.course_id) "
+    )
+
 
 _GROUPS = {
     "provider": (
         "SELECT s.provider_id, p.name, COUNT(DISTINCT s.learner_id), "
-        "COUNT(*), SUM(s.released), SUM(s.clawed_back) FROM spend s "
+        "COUNT(DISTINCT s.enrolment_id), SUM(s.released), SUM(s.clawed_back) FROM spend s "
         "JOIN (SELECT id, COALESCE(NULLIF(trading_name, ''), legal_name) AS name "
         "FROM providers_provider) p ON p.id = s.provider_id "
         "GROUP BY s.provider_id, p.name ORDER BY p.name, s.provider_id"
     ),
     "course": (
         "SELECT s.course_id, MIN(s.course_title), COUNT(DISTINCT s.learner_id), "
-        "COUNT(*), SUM(s.released), SUM(s.clawed_back) FROM spend s "
+        "COUNT(DISTINCT s.enrolment_id), SUM(s.released), SUM(s.clawed_back) FROM spend s "
         "GROUP BY s.course_id ORDER BY MIN(s.course_title), s.course_id"
     ),
     "skill": (
-        "SELECT skill, skill, COUNT(DISTINCT s.learner_id), COUNT(*), SUM(s.released), "
+        "SELECT skill, skill, COUNT(DISTINCT s.learner_id), COUNT(DISTINCT s.enrolment_id), "
+        "SUM(s.released), "
         "SUM(s.clawed_back) FROM spend s CROSS JOIN LATERAL unnest(s.skills) AS skill "
         "GROUP BY skill ORDER BY skill"
     ),
     "region": (
-        "SELECT s.region, s.region, COUNT(DISTINCT s.learner_id), COUNT(*), SUM(s.released), "
+        "SELECT s.region, s.region, COUNT(DISTINCT s.learner_id), "
+        "COUNT(DISTINCT s.enrolment_id), SUM(s.released), "
         "SUM(s.clawed_back) FROM spend s GROUP BY s.region ORDER BY s.region"
     ),
 }
@@ -173,16 +174,25 @@ class SpendRow:
     suppressed: bool = False
 
 
+def _flow_params(programme: FundingProgramme, period: Period) -> dict[str, Any]:
+    return {
+        "programme": programme.pk,
+        "first_day": period.start,
+        "last_day": period.end,
+        "start": period.start_at,
+        "end": period.end_before,
+        "summarised": summarised_id(),
+        "tz": settings.TIME_ZONE,
+    }
+
+
 def spend_by(*, programme: FundingProgramme, period: Period, group: str) -> list[SpendRow]:
     """Spend in the period by provider, course, skill or region.
 
     A course with several skills counts in each of them, so the skill rows can add up to
     more than the total; the other breakdowns add up to it exactly.
     """
-    rows = _fetch(
-        _FLOWS + _GROUPS[group],
-        {"programme": programme.pk, "start": period.start_at, "end": period.end_before},  # type: ignore[arg-type]
-    )
+    rows = _fetch(_spend_cte() + _GROUPS[group], _flow_params(programme, period))
     result = [
         SpendRow(
             key=key,
@@ -203,19 +213,10 @@ def spend_by(*, programme: FundingProgramme, period: Period, group: str) -> list
 def spend_by_month(*, programme: FundingProgramme, period: Period) -> list[SpendRow]:
     """Spend in the period by calendar month (in the service's time zone)."""
     rows = _fetch(
-        """
-        SELECT date_trunc('month', e.created_at AT TIME ZONE %s)::date AS month,
-               SUM(CASE WHEN t.kind = 'milestone_release' THEN -e.amount ELSE 0 END),
-               SUM(CASE WHEN t.kind = 'clawback' THEN e.amount ELSE 0 END)
-        FROM wallets_ledgerentry e
-        JOIN wallets_ledgeraccount a ON a.id = e.account_id
-        JOIN wallets_ledgertransaction t ON t.id = e.transaction_id
-        WHERE a.owner_programme_id = %s AND a.kind = 'escrow_hold'
-          AND t.kind IN ('milestone_release', 'clawback')
-          AND e.created_at >= %s AND e.created_at < %s
-        GROUP BY month ORDER BY month
-        """,
-        [settings.TIME_ZONE, programme.pk, period.start_at, period.end_before],
+        "WITH flows AS (" + enrolment_flow_sql() + ") "
+        "SELECT date_trunc('month', day)::date AS month, SUM(released), SUM(clawed_back) "
+        "FROM flows GROUP BY month ORDER BY month",
+        _flow_params(programme, period),
     )
     return [
         SpendRow(
@@ -301,7 +302,7 @@ def stages(*, programme: FundingProgramme, period: Period) -> Stages:
           ON h.enrolment_id = en.id AND h.programme_id = %(programme)s AND h.source = 'grant'
         WHERE en.programme_id = %(programme)s
         """,
-        params,  # type: ignore[arg-type]
+        params,
     )
     return Stages(*(int(value) for value in row))
 
@@ -324,12 +325,7 @@ class ProviderOutcomes:
     cost_per_positive_outcome: int | None
 
 
-def provider_outcomes(*, programme: FundingProgramme, period: Period) -> list[ProviderOutcomes]:
-    """For the places the programme paid for that were taken (accepted) in the period: how
-    many started, completed and reached a positive outcome, per provider and overall, and
-    what the programme paid the provider for them up to the end of the period."""
-    rows = _fetch(
-        """
+_PLACES = """
         WITH places AS (
             SELECT DISTINCT ON (en.id) en.id, en.learner_id, en.learner_confirmed_start_at,
                    en.completed_at, en.outcome, c.provider_id
@@ -339,19 +335,14 @@ def provider_outcomes(*, programme: FundingProgramme, period: Period) -> list[Pr
             JOIN courses_cohort co ON co.id = en.cohort_id
             JOIN courses_course c ON c.id = co.course_id
             WHERE en.programme_id = %(programme)s
-              AND h.created_at >= %(start)s AND h.created_at < %(end)s
+              AND h.created_at >= %(place_start)s AND h.created_at < %(place_end)s
         ),
+"""
+_PAID_BY_PROVIDER = """
         paid AS (
-            SELECT h.enrolment_id,
-                   SUM(CASE WHEN t.kind = 'milestone_release' THEN -e.amount
-                            WHEN t.kind = 'clawback' THEN -e.amount ELSE 0 END) AS paid
-            FROM places pl
-            JOIN enrolments_enrolmenthold h
-              ON h.enrolment_id = pl.id AND h.programme_id = %(programme)s AND h.source = 'grant'
-            JOIN wallets_ledgerentry e ON e.account_id = h.account_id
-            JOIN wallets_ledgertransaction t ON t.id = e.transaction_id
-            WHERE t.kind IN ('milestone_release', 'clawback') AND e.created_at < %(end)s
-            GROUP BY h.enrolment_id
+            SELECT f.enrolment_id, SUM(f.released - f.clawed_back) AS paid
+            FROM flows f JOIN places pl ON pl.id = f.enrolment_id
+            GROUP BY f.enrolment_id
         )
         SELECT pl.provider_id, pr.name, COUNT(*),
                COUNT(*) FILTER (WHERE pl.learner_confirmed_start_at IS NOT NULL),
@@ -364,11 +355,20 @@ def provider_outcomes(*, programme: FundingProgramme, period: Period) -> list[Pr
         LEFT JOIN paid pa ON pa.enrolment_id = pl.id
         GROUP BY pl.provider_id, pr.name
         ORDER BY pr.name, pl.provider_id
-        """,
-        {  # type: ignore[arg-type]
-            "programme": programme.pk,
-            "start": period.start_at,
-            "end": period.end_before,
+"""
+
+
+def provider_outcomes(*, programme: FundingProgramme, period: Period) -> list[ProviderOutcomes]:
+    """For the places the programme paid for that were taken (accepted) in the period: how
+    many started, completed and reached a positive outcome, per provider and overall, and
+    what the programme paid the provider for them up to the end of the period."""
+    sql = "".join([_PLACES, "flows AS (", enrolment_flow_sql(), "), ", _PAID_BY_PROVIDER])
+    rows = _fetch(
+        sql,
+        {
+            **_flow_params(programme, Period(dt.date(2000, 1, 1), period.end)),
+            "place_start": period.start_at,
+            "place_end": period.end_before,
             "positive": list(POSITIVE_OUTCOMES),
         },
     )

@@ -294,6 +294,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.render_missing_pdfs",
         "schedule": 10 * 60,
     },
+    "refresh-report-summaries": {"task": "audit.refresh_report_summaries", "schedule": 5 * 60},
 }
 
 # Days a learner has to answer an offer (never past the cohort's first session).
