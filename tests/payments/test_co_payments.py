@@ -416,3 +416,22 @@ def test_accepting_over_the_api_answers_payment_pending_with_the_time_to_pay(
         )
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert CardPayment.objects.filter(enrolment=enrolment).count() == 1
+
+
+def test_an_event_whose_worker_died_mid_handler_is_retried(
+    stripe_settings: str,  # noqa: ARG001
+) -> None:
+    from payments.tasks import repair_card_calls
+
+    stuck = StripeEvent.objects.create(
+        event_id="evt_stuck",
+        type="customer.created",
+        payload={"id": "evt_stuck", "type": "customer.created", "data": {"object": {}}},
+        status=StripeEvent.Status.PROCESSING,
+        attempts=1,
+    )
+    assert repair_card_calls()["events"] == 0  # maybe still running: left alone
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20), tick=False):
+        assert repair_card_calls()["events"] == 1
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.attempts) == (StripeEvent.Status.IGNORED, 2)
