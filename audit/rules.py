@@ -188,7 +188,7 @@ def low_attendance_completion(programme: FundingProgramme, now: dt.datetime) -> 
 
 
 def never_signed_in(programme: FundingProgramme, now: dt.datetime) -> Iterable[Hit]:
-    accepted_at = Subquery(
+    taken_at = Subquery(
         EnrolmentEvent.objects.filter(
             enrolment=OuterRef("pk"), action="accept", to_status=Enrolment.Status.ACCEPTED
         )
@@ -204,9 +204,9 @@ def never_signed_in(programme: FundingProgramme, now: dt.datetime) -> Iterable[H
                 Enrolment.Status.COMPLETED,
             ]
         )
-        .annotate(accepted_at=accepted_at)
-        .filter(accepted_at__lt=now - NEVER_SIGNED_IN_AFTER)
-        .filter(Q(learner__last_login__isnull=True) | Q(learner__last_login__lt=F("accepted_at")))
+        .annotate(taken_at=taken_at)
+        .filter(taken_at__lt=now - NEVER_SIGNED_IN_AFTER)
+        .filter(Q(learner__last_login__isnull=True) | Q(learner__last_login__lt=F("taken_at")))
         .select_related("cohort__course", "learner")
     )
     for enrolment in rows:
@@ -215,13 +215,13 @@ def never_signed_in(programme: FundingProgramme, now: dt.datetime) -> Iterable[H
             Rule.NEVER_SIGNED_IN,
             f"enrolment:{enrolment.pk}",
             f"The learner has not signed in since the place was taken on "
-            f"{enrolment.accepted_at:%d %B %Y} (last sign-in: "
+            f"{enrolment.taken_at:%d %B %Y} (last sign-in: "
             f"{f'{last:%d %B %Y}' if last else 'never'}; flagged after "
             f"{NEVER_SIGNED_IN_AFTER.days} days). Status: {enrolment.get_status_display()}.",
-            enrolment.accepted_at,
+            enrolment.taken_at,
             provider_id=enrolment.cohort.course.provider_id,
             enrolment_id=enrolment.pk,
-            figures={"days_since_accepted": (now - enrolment.accepted_at).days},
+            figures={"days_since_accepted": (now - enrolment.taken_at).days},
         )
 
 

@@ -10,6 +10,8 @@ then re-reads the intent and acts on its state, as the webhook does.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +51,11 @@ def _payment_or_404(request: HttpRequest, enrolment_id: int) -> CardPayment | Ht
         return render(request, "payments/checkout_missing.html", status=404)
 
 
+# Stripe's own addresses, used when the settings leave the API base at the SDK's default.
+STRIPE_API = "https://api.stripe.com"
+STRIPE_HOOKS = "https://hooks.stripe.com"
+
+
 @login_required
 @require_GET
 def checkout_page(request: HttpRequest, enrolment_id: int) -> HttpResponse:
@@ -72,7 +79,7 @@ def checkout_page(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = Enrolment.objects.select_related("cohort__course__provider").get(
         pk=payment.enrolment_id
     )
-    return render(
+    response = render(
         request,
         "payments/checkout.html",
         {
@@ -87,6 +94,26 @@ def checkout_page(request: HttpRequest, enrolment_id: int) -> HttpResponse:
             "local_stripe": gateway.uses_local_stripe(),
         },
     )
+    response["Content-Security-Policy"] = checkout_policy()
+    return response
+
+
+def checkout_policy() -> str:
+    """The site's policy, opened for Stripe.js only: its script and frames from the configured
+    Stripe.js address and its calls to the configured API (Stripe's own, or localstripe)."""
+    stripe_js = _origin(settings.STRIPE_JS_URL)
+    stripe_api = _origin(settings.STRIPE_API_BASE or STRIPE_API)
+    return (
+        f"default-src 'self'; script-src 'self' {stripe_js}; style-src 'self'; "
+        f"img-src 'self' data: {stripe_js}; font-src 'self'; "
+        f"connect-src 'self' {stripe_api} {stripe_js}; frame-src {stripe_js} {STRIPE_HOOKS}; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @login_required
