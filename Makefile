@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python scripts/with_database.py --
 
-.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger
+.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-catalogue
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
 	@echo "make test   - set up, lint (ruff), type-check (mypy) and run every test"
 	@echo "make lock   - regenerate the hashed locks in requirements/ from pyproject.toml"
+	@echo "make bench-catalogue - catalogue search (100k courses) and statements (1M entries) p95"
 
 install: $(STAMP) system-libs
 
@@ -71,3 +72,5 @@ clean-data:
 # Benchmarks measure and print; they are not part of `make test`.
 bench-ledger: install
 	$(WITH_DB) $(BIN)/python scripts/bench_ledger.py $(BENCH_ARGS)
+bench-catalogue: install
+	$(WITH_DB) $(BIN)/python scripts/bench_catalogue.py $(BENCH_ARGS)

@@ -111,8 +111,15 @@ def wallet_pots_for_learner(*, user: Any) -> list[WalletPot]:
 
 
 def wallet_statement_for_learner(*, user: Any) -> QuerySet[LedgerEntry]:
-    """Every movement on the learner's pots, newest first (cursor-paginated by id)."""
-    return LedgerEntry.objects.filter(account__pot__wallet__learner=user).select_related(
+    """Every movement on the learner's pots, newest first (cursor-paginated by id).
+
+    The pots' accounts are read first (a handful of ids), so a page is a keyset range of the
+    (account, id) index (ledger_entry_account_id) rather than a join over every entry.
+    """
+    accounts = list(
+        WalletPot.objects.filter(wallet__learner=user).values_list("account_id", flat=True)
+    )
+    return LedgerEntry.objects.filter(account_id__in=accounts).select_related(
         "transaction", "account__pot__programme"
     )
 

@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,
     },
+    # The catalogue's start-date order: courses whose first start has passed move on.
+    "refresh-course-next-start": {"task": "courses.refresh_next_start", "schedule": 60 * 60},
     "render-missing-certificate-pdfs": {
         "task": "certificates.render_missing_pdfs",
         "schedule": 10 * 60,
