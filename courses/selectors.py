@@ -13,6 +13,7 @@ from django.db.models import F, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
+from core.replica import read_alias
 from courses.models import Cohort, Course
 from providers.models import Provider, ProviderMembership
 from wallets.models import FundingProgramme, ProgrammeProviderApproval, WalletPot
@@ -43,9 +44,8 @@ def catalogue_courses(
     """
     today = today or timezone.localdate()
     courses = (
-        Course.objects.filter(
-            status=Course.Status.PUBLISHED, provider__status=Provider.Status.APPROVED
-        )
+        Course.objects.using(read_alias())
+        .filter(status=Course.Status.PUBLISHED, provider__status=Provider.Status.APPROVED)
         .select_related("provider")
         .prefetch_related(
             Prefetch(

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from core.errors import Forbidden, NotFound
+from core.replica import read_alias
 from users.memberships import RoleGrant
 from wallets.models import (
     Funder,
@@ -116,11 +117,16 @@ def wallet_statement_for_learner(*, user: Any) -> QuerySet[LedgerEntry]:
     The pots' accounts are read first (a handful of ids), so a page is a keyset range of the
     (account, id) index (ledger_entry_account_id) rather than a join over every entry.
     """
+    alias = read_alias()
     accounts = list(
-        WalletPot.objects.filter(wallet__learner=user).values_list("account_id", flat=True)
+        WalletPot.objects.using(alias)
+        .filter(wallet__learner=user)
+        .values_list("account_id", flat=True)
     )
-    return LedgerEntry.objects.filter(account_id__in=accounts).select_related(
-        "transaction", "account__pot__programme"
+    return (
+        LedgerEntry.objects.using(alias)
+        .filter(account_id__in=accounts)
+        .select_related("transaction", "account__pot__programme")
     )
 
 

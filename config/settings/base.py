@@ -88,6 +88,15 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A read replica (PostgreSQL streaming replication) for the catalogue and statements: when
+# set, read-only selectors query the `replica` alias (core/replica.py, docs/scaling.md).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+READ_REPLICA_ALIAS: str | None = None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    READ_REPLICA_ALIAS = "replica"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"

@@ -23,7 +23,7 @@ NONE = dt.date(9999, 12, 31)
 
 @pytest.fixture
 def many_courses() -> None:
-    """3,000 courses and 9,000 cohorts, generated in SQL, then ANALYZE."""
+    """20,000 courses and 60,000 cohorts, generated in SQL, then ANALYZE."""
     providers = [ProviderFactory.create().pk for _ in range(30)]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -38,7 +38,7 @@ def many_courses() -> None:
                 3 + g %% 5, 'online',
                 (ARRAY['London', 'West Midlands', 'North West', 'Wales'])[1 + g %% 4],
                 30, 10, 1000 * g, 'GBP', '', '', 'published', now(), now()
-            FROM generate_series(1, 3000) AS g
+            FROM generate_series(1, 20000) AS g
             """,
             [providers],
         )
@@ -65,23 +65,29 @@ def _plan(filters: CatalogueFilters, ordering: str = "start_date") -> str:
     return plan
 
 
+# Either index may serve a filtered search: the filter's own (GIN) index then a top-N sort,
+# or a walk of the start-date index that stops after a page of matches. The planner picks
+# by its statistics; both read indexes, neither reads the whole table.
+ORDERED = "course_published_next_start"
+
+
 @pytest.mark.parametrize(
-    ("filters", "index"),
+    ("filters", "indexes"),
     [
-        (CatalogueFilters(), "course_published_next_start"),
-        (CatalogueFilters(q="python"), "course_search_gin"),
-        (CatalogueFilters(q="pyth"), "course_title_trgm"),
-        (CatalogueFilters(skill="welding"), "course_skills_gin"),
-        (CatalogueFilters(region="Wales"), "course_published_region"),
+        (CatalogueFilters(), {ORDERED}),
+        (CatalogueFilters(q="python"), {"course_search_gin", ORDERED}),
+        (CatalogueFilters(q="pyth"), {"course_title_trgm", ORDERED}),
+        (CatalogueFilters(skill="welding"), {"course_skills_gin", ORDERED}),
+        (CatalogueFilters(region="Wales"), {"course_published_region"}),
     ],
     ids=["start-date order", "text", "partial word", "skill", "region"],
 )
 def test_common_catalogue_queries_use_index_scans(
-    many_courses: None, filters: CatalogueFilters, index: str
+    many_courses: None, filters: CatalogueFilters, indexes: set[str]
 ) -> None:
     plan = _plan(filters)
     assert "Seq Scan on courses_course" not in plan, plan
-    assert index in plan, plan
+    assert any(index in plan for index in indexes), plan
 
 
 def test_start_window_reads_the_open_cohorts_index(many_courses: None) -> None:
