@@ -94,7 +94,6 @@ CROSS JOIN LATERAL (
 ) AS d;
 SET session_replication_role = origin;
 UPDATE courses_course SET next_start = courses_next_start(id);
-VACUUM ANALYZE;
 """
 
 
@@ -128,6 +127,7 @@ def generate_catalogue(courses: int) -> None:
                 "regions": [value for value, _ in Region.choices],
             },
         )
+        cursor.execute("VACUUM ANALYZE providers_provider, courses_course, courses_cohort")
     print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
 
 
@@ -136,7 +136,7 @@ def generate_statement(lines: int, total: int) -> Any:
     from django.db import connection, transaction
 
     from users.models import User
-    from wallets.ledger import account_create, ledger_post
+    from wallets.ledger import account_create
     from wallets.services.pots import personal_pot_get_or_create, wallet_get_or_create
 
     started = time.perf_counter()
@@ -150,7 +150,7 @@ def generate_statement(lines: int, total: int) -> Any:
         allow_negative=True,
     )
     filler_entries = total - lines
-    batches = lines // 2  # learner's lines posted in batches between filler blocks
+    batches = max(lines // 100, 1)  # the learner's lines go in 100 at a time between fillers
     per_block = filler_entries // batches // 2 * 2
     with connection.cursor() as cursor:
         cursor.execute(
@@ -180,8 +180,17 @@ def generate_statement(lines: int, total: int) -> Any:
                 {"n": per_block // 2},
             )
             cursor.execute("SET LOCAL session_replication_role = origin")
-            ledger_post(kind="transfer", currency="GBP", lines=[(source, -500), (pot.account, 500)])
-            ledger_post(kind="transfer", currency="GBP", lines=[(pot.account, -100), (source, 100)])
+            # 100 statement lines: 100 postings through the SQL function ledger_post() wraps,
+            # alternately £5 in and £1 out, so the pot never goes below zero.
+            cursor.execute(
+                """
+                SELECT ledger_post('transfer', NULL, '', NULL, 'bench', NULL, 'GBP',
+                    ARRAY[%(source)s, %(pot)s]::bigint[],
+                    CASE WHEN g %% 2 = 1 THEN ARRAY[-500, 500] ELSE ARRAY[100, -100] END::bigint[])
+                FROM generate_series(1, 100) AS g ORDER BY g
+                """,
+                {"source": source.pk, "pot": pot.account_id},
+            )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE wallets_ledgerentry")
         cursor.execute("SELECT count(*) FROM wallets_ledgerentry")

@@ -5,7 +5,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
-from config.database import database_config
+from config.database import apply_pool_mode, database_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -88,6 +88,10 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# `transaction` when PgBouncer in transaction mode stands in front of PostgreSQL (no
+# prepared statements, no server-side cursors; config/database.py, docs/scaling.md).
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", default="session")
+apply_pool_mode(DATABASES["default"], DATABASE_POOL_MODE)
 # A read replica (PostgreSQL streaming replication) for the catalogue and statements: when
 # set, read-only selectors query the `replica` alias (core/replica.py, docs/scaling.md).
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
@@ -95,6 +99,7 @@ READ_REPLICA_ALIAS: str | None = None
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = database_config(DATABASE_REPLICA_URL)
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    apply_pool_mode(DATABASES["replica"], DATABASE_POOL_MODE)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     READ_REPLICA_ALIAS = "replica"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
