@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python scripts/with_database.py --
 
-.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-catalogue
+.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-catalogue bench-api
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
 	@echo "make test   - set up, lint (ruff), type-check (mypy) and run every test"
 	@echo "make lock   - regenerate the hashed locks in requirements/ from pyproject.toml"
 	@echo "make bench-catalogue - catalogue search (100k courses) and statements (1M entries) p95"
+	@echo "make bench-api - gunicorn under a mixed load (search, wallet, applications) vs /healthz"
 
 install: $(STAMP) system-libs
 
@@ -74,3 +75,5 @@ bench-ledger: install
 	$(WITH_DB) $(BIN)/python scripts/bench_ledger.py $(BENCH_ARGS)
 bench-catalogue: install
 	$(WITH_DB) $(BIN)/python scripts/bench_catalogue.py $(BENCH_ARGS)
+bench-api: install
+	$(WITH_DB) $(BIN)/python scripts/bench_api.py $(BENCH_ARGS)
