@@ -77,14 +77,20 @@ def prepare(learners: int, courses: int) -> tuple[list[str], list[int]]:
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         pot = personal_pot_get_or_create(wallet=wallet_get_or_create(learner=user))
         for i in range(100):
-            ledger_post(kind="top_up", currency="GBP", lines=[(source, -500), (pot.account, 500)])
+            ledger_post(
+                kind="top_up", currency="GBP", lines=[(source, -100_000), (pot.account, 100_000)]
+            )
             if i % 2:
                 ledger_post(kind="transfer", currency="GBP", lines=[(pot.account, -1), (source, 1)])
         emails.append(email)
     cohorts = list(
+        # One cohort per course: a learner applies once per course.
         Cohort.objects.filter(
             status="open", course__status="published", start_date__gt=timezone.localdate()
-        ).values_list("pk", flat=True)[:20000]
+        )
+        .order_by("course_id", "pk")
+        .distinct("course_id")
+        .values_list("pk", flat=True)[:20000]
     )
     return emails, cohorts
 
