@@ -143,7 +143,8 @@ def test_ledger_posts_replays_and_bursts_through_pgbouncer(through_pgbouncer: di
     for _ in range(12):
         ledger_post(kind="spend", currency="GBP", lines=[(pot.pk, -100), (provider.pk, 100)])
 
-    # A burst: 40 threads, 4 server connections; the pot pays for exactly 88 more of £10.
+    # A burst: 120 threads (120 client connections), 4 server connections; the pot pays for
+    # exactly 97 more of £10.
     def spend() -> Posting:
         return ledger_post(
             kind="spend", currency="GBP", lines=[(pot.pk, -1_000), (provider.pk, 1_000)]
