@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python scripts/with_database.py --
 
-.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-reports
+.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-reports bench-catalogue bench-api
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
@@ -14,6 +14,8 @@ help:
 	@echo "make lock   - regenerate the hashed locks in requirements/ from pyproject.toml"
 	@echo "make bench-ledger  - ledger posting throughput against pgbench (docs/BENCHMARKS.md)"
 	@echo "make bench-reports - every funder report on 1,000,000 ledger entries (BENCH_ARGS=\"--entries 100000\")"
+	@echo "make bench-catalogue - catalogue search (100k courses) and statements (1M entries) p95"
+	@echo "make bench-api - gunicorn under a mixed load (search, wallet, applications) vs /healthz"
 
 install: $(STAMP) system-libs
 
@@ -79,3 +81,12 @@ bench-ledger: install
 # report timed (p50/p95); rewrites its section of docs/BENCHMARKS.md unless --no-write.
 bench-reports: install
 	$(WITH_DB) $(BIN)/python scripts/bench_reports.py $(BENCH_ARGS)
+
+# 100,000 courses and 500,000 cohorts, and a learner with 10,000 statement lines among
+# 1,000,000 entries: catalogue search and statement pages timed (p50/p95) beside /healthz.
+bench-catalogue: install
+	$(WITH_DB) $(BIN)/python scripts/bench_catalogue.py $(BENCH_ARGS)
+
+# gunicorn on a free loopback port under a mixed load for a bounded time, beside /healthz.
+bench-api: install
+	$(WITH_DB) $(BIN)/python scripts/bench_api.py $(BENCH_ARGS)

@@ -15,3 +15,27 @@ def database_config(url: str) -> dict[str, Any]:
     if host.upper().startswith("%2F"):
         config["HOST"], config["PORT"] = unquote(host), ""
     return config
+
+
+POOL_MODES = ("session", "transaction")
+
+
+def apply_pool_mode(config: dict[str, Any], mode: str) -> dict[str, Any]:
+    """Adjust a DATABASES entry for the pooler in front of PostgreSQL.
+
+    `transaction` (PgBouncer's transaction pooling: a server connection per transaction, not
+    per client) rules out what lives in a session between transactions: named server-side
+    cursors (`QuerySet.iterator()` across statements) and prepared statements, so both are
+    turned off (`prepare_threshold=None`; Django's psycopg binds parameters client-side by
+    default). `session` (or no pooler) leaves the entry as it is.
+    """
+    if mode not in POOL_MODES:
+        raise ValueError(f"DATABASE_POOL_MODE must be one of {', '.join(POOL_MODES)}: {mode!r}")
+    if mode == "transaction":
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
+            "prepare_threshold": None,
+            "server_side_binding": False,
+        }
+    return config

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 
 from core.reference import Region
 from providers.models import Provider
@@ -48,6 +50,12 @@ class Course(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by the database (courses/migrations/0006_catalogue_at_scale.py), never by Python:
+    # the first upcoming open cohort's start (9999-12-31 when none), refreshed by a trigger
+    # whenever a cohort changes and by the daily `courses.refresh_next_start` sweep once a
+    # start date has passed; and the full-text vector of title, skills (A) and summary (B).
+    next_start = models.DateField(db_default=dt.date(9999, 12, 31), editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["title"]
@@ -62,6 +70,25 @@ class Course(models.Model):
         indexes = [
             GinIndex(fields=["skills"], name="course_skills_gin"),
             models.Index(fields=["status", "level"]),
+            # The catalogue at scale (docs/scaling.md): full text, partial words in titles,
+            # and keyset orderings over published courses only.
+            GinIndex(fields=["search_vector"], name="course_search_gin"),
+            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="course_title_trgm"),
+            models.Index(
+                fields=["next_start", "id"],
+                name="course_published_next_start",
+                condition=models.Q(status="published"),
+            ),
+            models.Index(
+                fields=["region", "next_start", "id"],
+                name="course_published_region",
+                condition=models.Q(status="published"),
+            ),
+            models.Index(
+                fields=["price", "id"],
+                name="course_published_price",
+                condition=models.Q(status="published"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,7 +170,14 @@ class Cohort(models.Model):
                 name="cohort_location_or_online",
             ),
         ]
-        indexes = [models.Index(fields=["course", "status", "start_date"])]
+        indexes = [
+            models.Index(fields=["course", "status", "start_date"]),
+            models.Index(
+                fields=["start_date", "course"],
+                name="cohort_open_start",
+                condition=models.Q(status="open"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.course.title} from {self.start_date:%d %b %Y}"

@@ -8,23 +8,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import F, Func, Min, Prefetch, Q, QuerySet, TextField, Value
-from django.db.models.functions import Coalesce
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import F, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
+from core.replica import read_alias
 from courses.models import Cohort, Course
 from providers.models import Provider, ProviderMembership
 from wallets.models import FundingProgramme, ProgrammeProviderApproval, WalletPot
 from wallets.services.pots import SpendTarget, pot_allows
-
-NO_UPCOMING_START = dt.date(9999, 12, 31)
-
-
-class ArrayToString(Func):
-    function = "array_to_string"
-    output_field = TextField()
 
 
 @dataclass(frozen=True)
@@ -46,24 +39,14 @@ def catalogue_courses(
 ) -> QuerySet[Course]:
     """Published courses of approved providers, with their upcoming open cohorts.
 
-    Annotates `next_start` (first upcoming open cohort, or 9999-12-31) for ordering.
+    Annotates `upcoming_start` for ordering: the first upcoming open cohort's start (or
+    9999-12-31), or with a start window the first open start inside it.
     """
     today = today or timezone.localdate()
-    upcoming = Q(cohorts__status=Cohort.Status.OPEN, cohorts__start_date__gte=today)
-    if filters.start_from:
-        upcoming &= Q(cohorts__start_date__gte=filters.start_from)
-    if filters.start_to:
-        upcoming &= Q(cohorts__start_date__lte=filters.start_to)
     courses = (
-        Course.objects.filter(
-            status=Course.Status.PUBLISHED, provider__status=Provider.Status.APPROVED
-        )
+        Course.objects.using(read_alias())
+        .filter(status=Course.Status.PUBLISHED, provider__status=Provider.Status.APPROVED)
         .select_related("provider")
-        .annotate(
-            next_start=Coalesce(
-                Min("cohorts__start_date", filter=upcoming), Value(NO_UPCOMING_START)
-            )
-        )
         .prefetch_related(
             Prefetch(
                 "cohorts",
@@ -74,6 +57,19 @@ def catalogue_courses(
             )
         )
     )
+    if filters.start_from or filters.start_to:
+        # The first open start inside the window: only courses with one, joined through the
+        # open cohorts' partial index (cohort_open_start).
+        window = Q(cohorts__status=Cohort.Status.OPEN, cohorts__start_date__gte=today)
+        if filters.start_from:
+            window &= Q(cohorts__start_date__gte=filters.start_from)
+        if filters.start_to:
+            window &= Q(cohorts__start_date__lte=filters.start_to)
+        courses = courses.filter(window).annotate(upcoming_start=Min("cohorts__start_date"))
+    else:
+        # The column the database keeps (Course.next_start): the start-date order reads an
+        # index instead of aggregating every cohort of every course.
+        courses = courses.annotate(upcoming_start=F("next_start"))
     if filters.skill:
         courses = courses.filter(skills__contains=[filters.skill])
     if filters.level is not None:
@@ -86,22 +82,14 @@ def catalogue_courses(
         courses = courses.filter(price__gte=filters.price_min)
     if filters.price_max is not None:
         courses = courses.filter(price__lte=filters.price_max)
-    if filters.start_from or filters.start_to:
-        courses = courses.filter(next_start__lt=NO_UPCOMING_START)
     if filters.funded_by is not None:
         courses = courses.filter(programme_allows(filters.funded_by))
     if filters.q:
-        vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector(ArrayToString(F("skills"), Value(" ")), weight="A", config="english")
-            + SearchVector("summary", weight="B", config="english")
-        )
         query = SearchQuery(filters.q, search_type="websearch", config="english")
-        # `@@` matches words (stemmed: "analysts" finds "analyst"); the substring test
-        # catches partial words in titles ("Java" in "JavaScript").
-        courses = courses.annotate(search=vector).filter(
-            Q(search=query) | Q(title__icontains=filters.q)
-        )
+        # `@@` matches words (stemmed: "analysts" finds "analyst") on the stored vector of
+        # title, skills and summary (GIN index); the substring test catches partial words in
+        # titles ("Java" in "JavaScript"), through the trigram index on UPPER(title).
+        courses = courses.filter(Q(search_vector=query) | Q(title__icontains=filters.q))
     return courses
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from core.errors import Forbidden, NotFound
+from core.replica import read_alias
 from users.memberships import RoleGrant
 from wallets.models import (
     Funder,
@@ -111,9 +112,21 @@ def wallet_pots_for_learner(*, user: Any) -> list[WalletPot]:
 
 
 def wallet_statement_for_learner(*, user: Any) -> QuerySet[LedgerEntry]:
-    """Every movement on the learner's pots, newest first (cursor-paginated by id)."""
-    return LedgerEntry.objects.filter(account__pot__wallet__learner=user).select_related(
-        "transaction", "account__pot__programme"
+    """Every movement on the learner's pots, newest first (cursor-paginated by id).
+
+    The pots' accounts are read first (a handful of ids), so a page is a keyset range of the
+    (account, id) index (ledger_entry_account_id) rather than a join over every entry.
+    """
+    alias = read_alias()
+    accounts = list(
+        WalletPot.objects.using(alias)
+        .filter(wallet__learner=user)
+        .values_list("account_id", flat=True)
+    )
+    return (
+        LedgerEntry.objects.using(alias)
+        .filter(account_id__in=accounts)
+        .select_related("transaction", "account__pot__programme")
     )
 
 

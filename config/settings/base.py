@@ -5,7 +5,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
-from config.database import database_config
+from config.database import apply_pool_mode, database_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -90,6 +90,20 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# `transaction` when PgBouncer in transaction mode stands in front of PostgreSQL (no
+# prepared statements, no server-side cursors; config/database.py, docs/scaling.md).
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", default="session")
+apply_pool_mode(DATABASES["default"], DATABASE_POOL_MODE)
+# A read replica (PostgreSQL streaming replication) for the catalogue and statements: when
+# set, read-only selectors query the `replica` alias (core/replica.py, docs/scaling.md).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+READ_REPLICA_ALIAS: str | None = None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    apply_pool_mode(DATABASES["replica"], DATABASE_POOL_MODE)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    READ_REPLICA_ALIAS = "replica"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
@@ -306,6 +320,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=2),
     },
     "verify-ledger": {"task": "wallets.verify_ledger", "schedule": crontab(minute=0, hour=3)},
+    # The catalogue's start-date order: courses whose first start has passed move on.
+    "refresh-course-next-start": {"task": "courses.refresh_next_start", "schedule": 60 * 60},
     "render-missing-certificate-pdfs": {
         "task": "certificates.render_missing_pdfs",
         "schedule": 10 * 60,

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 
-from config.database import database_config
+from config.database import apply_pool_mode, database_config
 from config.settings.base import *  # noqa: F403
-from config.settings.base import INSTALLED_APPS, LOGGING, env
+from config.settings.base import DATABASE_POOL_MODE, DATABASES, INSTALLED_APPS, LOGGING, env
 
 
 def _required(name: str) -> str:
@@ -27,13 +27,14 @@ DEBUG = False
 INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "demo"]
 SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
-DATABASES = {"default": database_config(_required("DATABASE_URL"))}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Behind PgBouncer in transaction mode a server-side cursor cannot outlive its transaction.
-DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
-    "DISABLE_SERVER_SIDE_CURSORS", default=False
+# The replica alias (DATABASE_REPLICA_URL) comes from base; behind PgBouncer in transaction
+# mode set DATABASE_POOL_MODE=transaction (no server-side cursors, no prepared statements).
+DATABASES["default"] = apply_pool_mode(
+    database_config(_required("DATABASE_URL")), DATABASE_POOL_MODE
 )
+for _alias in DATABASES.values():
+    _alias["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _alias["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = _required("REDIS_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -15,6 +15,11 @@ DATABASES["default"]["TEST"] = {
     "NAME": "test_skills_wallet_" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
 }
 
+# A second alias on the same test database, as a replica would be; reads use it only where a
+# test turns READ_REPLICA_ALIAS on (tests/core/test_replica.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+READ_REPLICA_ALIAS = None
+
 DEBUG = False
 SECRET_KEY = "test-only-not-secret-" + "y" * 40
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

@@ -27,8 +27,8 @@ from courses.selectors import (
 from wallets.models import FundingProgramme
 
 ORDERINGS = {
-    "start_date": ("next_start", "id"),
-    "-start_date": ("-next_start", "-id"),
+    "start_date": ("upcoming_start", "id"),
+    "-start_date": ("-upcoming_start", "-id"),
     "price": ("price", "id"),
     "-price": ("-price", "-id"),
     "title": ("title", "id"),

@@ -146,7 +146,11 @@ class LedgerEntry(models.Model):
                 fields=["account", "sequence"], name="ledger_entry_account_sequence"
             ),
         ]
-        indexes = [models.Index(fields=["transaction"])]
+        indexes = [
+            models.Index(fields=["transaction"]),
+            # Statements: an account's lines newest first, a keyset page per cursor.
+            models.Index(fields=["account", "id"], name="ledger_entry_account_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.account_id}"
