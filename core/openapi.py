@@ -26,6 +26,11 @@ IDEMPOTENT = (
     "`Retry-After`."
 )
 
+BAD_CURSOR = {
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    "description": "Not found: the cursor is not one of ours (`not_found`).",
+}
+
 
 class ApiAutoSchema(AutoSchema):
     """Completes each operation from the view: access rules, idempotency, no-auth for open ones."""
@@ -57,7 +62,14 @@ class ApiAutoSchema(AutoSchema):
         if operation is not None and self._is_open():
             # Open to anyone, and said so: an empty security requirement, not just none given.
             operation["security"] = []
+        if operation is not None and self._answers_bad_cursors_with_404():
+            # A cursor that was tampered with answers 404 (core.pagination): say so.
+            operation["responses"].setdefault("404", BAD_CURSOR)
         return operation
+
+    def _answers_bad_cursors_with_404(self) -> bool:
+        """A cursor list: a GET on a view that pages with its `pagination_class`."""
+        return self.method == "GET" and getattr(self.view, "pagination_class", None) is not None
 
     def get_auth(self) -> list[dict[str, list[Any]]]:
         return [] if self._is_open() else super().get_auth()
