@@ -31,6 +31,14 @@ BAD_CURSOR = {
     "description": "Not found: the cursor is not one of ours (`not_found`).",
 }
 
+CURSOR_PARAMETER = {
+    "name": "cursor",
+    "required": False,
+    "in": "query",
+    "description": "The pagination cursor value (from `next` or `previous`).",
+    "schema": {"type": "string"},
+}
+
 
 class ApiAutoSchema(AutoSchema):
     """Completes each operation from the view: access rules, idempotency, no-auth for open ones."""
@@ -65,6 +73,9 @@ class ApiAutoSchema(AutoSchema):
         if operation is not None and self._answers_bad_cursors_with_404():
             # A cursor that was tampered with answers 404 (core.pagination): say so.
             operation["responses"].setdefault("404", BAD_CURSOR)
+            parameters = operation.setdefault("parameters", [])
+            if not any(parameter["name"] == "cursor" for parameter in parameters):
+                parameters.append(CURSOR_PARAMETER)
         return operation
 
     def _answers_bad_cursors_with_404(self) -> bool:
