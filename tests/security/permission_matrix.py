@@ -160,3 +160,20 @@ BODIES: dict[Operation, dict[str, Any]] = {
     },
     ("POST", "/api/v1/repayments/agreements"): {"enrolment_id": "{enrolment_id}", "amount": 1000},
 }
+
+# Lists that answer everyone signed in (`ok` above) must show the owner's objects to the
+# roles named here and to no one else: the marker (tests/security/world.py `markers`) is
+# text only the owner's object puts in the answer.
+SEEN_IN_LISTS: dict[Operation, tuple[str, str]] = {
+    ("GET", "/api/v1/enrolments/mine"): ("course_title", "learner"),
+    ("GET", "/api/v1/applications/mine"): ("programme_name", "learner"),
+    ("GET", "/api/v1/certificates/mine"): ("verification_id", "learner"),
+    ("GET", "/api/v1/repayments/agreements"): ("course_title", "learner"),
+    ("GET", "/api/v1/wallet/statement"): ("programme_name", "learner"),
+    ("GET", "/api/v1/wallet/pots"): ("programme_name", "learner"),
+    ("GET", "/api/v1/providers/mine"): ("provider_name", "provider_staff provider_admin"),
+    ("GET", "/api/v1/provider/certificates"): ("verification_id", "provider_staff provider_admin"),
+    ("GET", "/api/v1/funders/mine"): ("funder_name", "funder_officer auditor"),
+    ("GET", "/api/v1/funder/programmes"): ("programme_name", "funder_officer auditor"),
+    ("GET", "/api/v1/funder/enrolments"): ("learner_email", "funder_officer auditor"),
+}

@@ -24,7 +24,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
 from tests.helpers import client_for
-from tests.security.permission_matrix import BODIES, MATRIX, Operation
+from tests.security.permission_matrix import BODIES, MATRIX, SEEN_IN_LISTS, Operation
 from tests.security.world import ROLES, SecurityWorld, build_world
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -111,6 +111,12 @@ def test_every_operation_has_a_row_and_every_row_an_operation(db: None) -> None:
         expected_row(operation)
 
 
+def test_the_lists_checked_for_leaks_exist_and_name_real_roles() -> None:
+    for operation, (_marker, roles) in SEEN_IN_LISTS.items():
+        assert operation in MATRIX, operation
+        assert set(roles.split()) <= set(ROLES), operation
+
+
 def test_another_tenants_objects_are_never_a_403() -> None:
     # The "other" roles never learn that an object exists: 404 (or allowed, for lists and
     # open operations), never "you may not".
@@ -146,6 +152,9 @@ def test_every_role_gets_what_the_matrix_says_on_every_operation(
                 transaction.set_rollback(True)
             assert response.status_code < 500, (operation, role, response.content[:500])
             observed[role] = status_class(response.status_code)
+            leak = _list_mismatch(world, operation, role, response)
+            if leak:
+                wrong.append(f"{operation[0]} {operation[1]} as {role}: {leak}")
             if observed[role] != expected[role]:
                 code = _code_of(response)
                 wrong.append(
@@ -155,6 +164,18 @@ def test_every_role_gets_what_the_matrix_says_on_every_operation(
         if observed != expected:
             fixes.append(row_line(operation, observed))
     assert wrong == [], "\n".join(["", *wrong, "", "observed rows:", *fixes])
+
+
+def _list_mismatch(world: SecurityWorld, operation: Operation, role: str, response: Any) -> str:
+    """For a list in `SEEN_IN_LISTS`: whether this role sees the owner's object as it should."""
+    if operation not in SEEN_IN_LISTS or response.status_code != 200:
+        return ""
+    marker, roles = SEEN_IN_LISTS[operation]
+    seen = world.markers[marker] in response.content.decode()
+    should = role in roles.split()
+    if seen == should:
+        return ""
+    return f"the owner's {marker} is {'shown' if seen else 'missing'} in the list"
 
 
 def _code_of(response: Any) -> str:

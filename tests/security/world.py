@@ -76,6 +76,7 @@ class SecurityWorld:
     agreement: RepaymentAgreement
     application: ProgrammeApplication
     path_values: dict[str, str] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)
 
     def values_for(self, template: str) -> dict[str, str]:
         """The owner's object of each kind, as path parameters, for an operation's path."""
@@ -182,4 +183,13 @@ def build_world() -> SecurityWorld:
         "application_id": application.pk,
     }
     security.path_values = {name: str(value) for name, value in values.items()}
+    # Text that shows the owner's objects in a list answer (JSON strings, quotes included).
+    security.markers = {
+        "learner_email": f'"{learner.email}"',
+        "programme_name": f'"{world.programme.name}"',
+        "provider_name": f'"{provider.legal_name}"',
+        "funder_name": f'"{funder.name}"',
+        "verification_id": f'"{certificate.verification_id}"',
+        "course_title": f'"{course.title}"',
+    }
     return security
