@@ -21,6 +21,7 @@ from django.db import close_old_connections, transaction
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -83,7 +84,13 @@ def _fuzz_operation(operation: Any, world: SecurityWorld, headers: dict[str, str
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(), owned=st.booleans())
+    @given(
+        case=st.one_of(
+            operation.as_strategy(GenerationMode.POSITIVE),
+            operation.as_strategy(GenerationMode.NEGATIVE),
+        ),
+        owned=st.booleans(),
+    )
     def run(case: Any, owned: bool) -> None:
         if owned and case.path_parameters:
             case.path_parameters = {
