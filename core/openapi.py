@@ -15,9 +15,10 @@ from drf_spectacular.openapi import AutoSchema
 ACCESS_OPEN = "**Access:** open to anyone; no sign-in."
 ACCESS_SIGNED_IN = "**Access:** any signed-in person, acting for themselves."
 ACCESS_ROLE = (
-    "**Access:** the people of the provider or funder concerned (or platform staff), signed "
-    "in with a session that passed two-factor authentication (403 `mfa_required` / "
-    "`mfa_session_required` otherwise). Another organisation's objects answer 404."
+    "**Access:** the people of the provider or funder concerned, signed in with a session "
+    "that passed two-factor authentication (403 `mfa_required` / `mfa_session_required` "
+    "otherwise). Another organisation's objects answer 404; so do they to platform staff, "
+    "who work in the admin."
 )
 IDEMPOTENT = (
     "**Moves money:** send an `Idempotency-Key`; a retry with the same key and body returns "
