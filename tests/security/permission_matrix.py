@@ -159,6 +159,30 @@ BODIES: dict[Operation, dict[str, Any]] = {
         "allowance": 100_000,
     },
     ("POST", "/api/v1/repayments/agreements"): {"enrolment_id": "{enrolment_id}", "amount": 1000},
+    # Valid bodies, so that a role check made after validation shows (a 400 would hide it).
+    ("POST", "/api/v1/funder/programmes/{programme_id}/fund"): {"amount": 1000},
+    ("POST", "/api/v1/funder/programmes/{programme_id}/deferral/fund"): {"amount": 1000},
+    ("POST", "/api/v1/funder/programmes/{programme_id}/deferral"): {
+        "plan": "plan_2",
+        "max_per_learner": 100_000,
+    },
+    ("POST", "/api/v1/funder/programmes/{programme_id}/close"): {"reason": "A matrix test."},
+    ("POST", "/api/v1/funder/programmes/{programme_id}/grants"): {
+        "learner_email": "new.learner@example.org"
+    },
+    ("POST", "/api/v1/funder/programmes/{programme_id}/providers"): {
+        "provider_id": "{provider_id}"
+    },
+    ("POST", "/api/v1/funder/applications/{application_id}/refuse"): {"reason": "A matrix test."},
+    ("POST", "/api/v1/provider/certificates/{verification_id}/revoke"): {"reason": "A test."},
+    ("POST", "/api/v1/provider/certificates/{verification_id}/reissue"): {"reason": "A test."},
+    ("POST", "/api/v1/provider/cohorts/{cohort_id}/cancel"): {"reason": "A matrix test."},
+    ("POST", "/api/v1/providers/{provider_id}/invitations"): {
+        "email": "new.staff@example.org",
+        "role": "staff",
+    },
+    ("POST", "/api/v1/enrolments/{enrolment_id}/dispute-start"): {"reason": "It did not start."},
+    ("POST", "/api/v1/enrolments/{enrolment_id}/problems"): {"description": "A matrix test."},
 }
 
 # Lists that answer everyone signed in (`ok` above) must show the owner's objects to the
