@@ -16,11 +16,12 @@ help:
 
 install: $(STAMP) system-libs
 
-# WeasyPrint (certificate PDFs) needs Pango and HarfBuzz from the operating system: installed
+# WeasyPrint (certificate PDFs) needs Pango and HarfBuzz (with HarfBuzz-Subset: without it the
+# PDFs are not byte-for-byte reproducible) from the operating system: installed
 # with apt-get when we can (root), otherwise we stop and say the one command to run.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
 system-libs: $(STAMP)
-	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
+	@$(BIN)/python -c "import sys, ctypes.util, weasyprint; sys.exit(not ctypes.util.find_library('harfbuzz-subset'))" 2>/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \

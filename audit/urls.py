@@ -1,5 +1,29 @@
 """The funder audit API (reports, flags, the audit trail), under /api/v1/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from audit.apis import flags, trail
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "audit/programmes/<int:programme_id>/flags",
+        flags.ProgrammeFlagListApi.as_view(),
+        name="audit-programme-flags",
+    ),
+    path("audit/flags/<int:flag_id>/clear", flags.FlagClearApi.as_view(), name="audit-flag-clear"),
+    path(
+        "audit/programmes/<int:programme_id>/trail",
+        trail.ProgrammeTrailApi.as_view(),
+        name="audit-programme-trail",
+    ),
+    path(
+        "audit/programmes/<int:programme_id>/sampling",
+        trail.ProgrammeSamplingApi.as_view(),
+        name="audit-programme-sampling",
+    ),
+    path(
+        "audit/ledger-verification",
+        trail.LedgerVerificationApi.as_view(),
+        name="audit-ledger-verification",
+    ),
+]

@@ -1,5 +1,6 @@
 """Request ids; the project's error body under /api/ whatever the settings, and on
-django-allauth headless error responses; a guard on request bodies before any parser."""
+django-allauth headless error responses; a guard on request bodies before any parser; the
+Content-Security-Policy header on HTML pages."""
 
 from __future__ import annotations
 
@@ -74,19 +75,42 @@ class RequestBodyGuardMiddleware:
     A JSON body nested deeper than `core.input_guard.MAX_JSON_DEPTH` is a 400 `parse_error`
     (Python's json would raise RecursionError: a 500), on the API and on allauth's
     endpoints, which parse every body as JSON; a body over `DATA_UPLOAD_MAX_MEMORY_SIZE` is
-    a 413. Multipart uploads are left to their parser.
+    a 413. A multipart upload is never read here: one whose declared length is over
+    `MAX_UPLOAD_BYTES` is a 413 before its parser streams it to disk (Django's own limit does
+    not count uploaded files); each endpoint then checks its file's size and type.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        multipart = (request.content_type or "").startswith("multipart/")
-        if request.method in _BODY_METHODS and not multipart:
-            refusal = _refuse_body(request)
+        if request.method in _BODY_METHODS:
+            multipart = (request.content_type or "").startswith("multipart/")
+            refusal = _refuse_upload(request) if multipart else _refuse_body(request)
             if refusal is not None:
                 return refusal
         return self.get_response(request)
+
+
+def _too_large(limit: int) -> JsonResponse:
+    return JsonResponse(
+        error_body(
+            f"The request body is larger than {limit} bytes.",
+            "payload_too_large",
+            {"max_bytes": limit},
+        ),
+        status=413,
+    )
+
+
+def _refuse_upload(request: HttpRequest) -> JsonResponse | None:
+    """A 413 for a multipart body declared larger than `MAX_UPLOAD_BYTES`, else None."""
+    limit: int = settings.MAX_UPLOAD_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return _too_large(limit) if length > limit else None
 
 
 def _refuse_body(request: HttpRequest) -> JsonResponse | None:
@@ -94,15 +118,7 @@ def _refuse_body(request: HttpRequest) -> JsonResponse | None:
     try:
         body = request.body
     except RequestDataTooBig:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return JsonResponse(
-            error_body(
-                f"The request body is larger than {limit} bytes.",
-                "payload_too_large",
-                {"max_bytes": limit},
-            ),
-            status=413,
-        )
+        return _too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if json_too_deep(body):
         return JsonResponse(
             error_body(
@@ -174,3 +190,25 @@ def _default_detail(status_code: int) -> str:
         409: "Conflict.",
         429: "Too many attempts; try again later.",
     }.get(status_code, "Invalid request.")
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends `CONTENT_SECURITY_POLICY` (when set) on every HTML response that has none.
+
+    The default policy (config/settings/base.py) allows our own static files only: no inline
+    script, no remote anything, no framing. JSON, PDFs and CSV need no policy.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy: str = settings.CONTENT_SECURITY_POLICY
+        if (
+            policy
+            and response.get("Content-Type", "").startswith("text/html")
+            and "Content-Security-Policy" not in response
+        ):
+            response["Content-Security-Policy"] = policy
+        return response

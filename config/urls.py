@@ -3,7 +3,7 @@ admin, and the public certificate pages (`/verify/<id>`, `/.well-known/jwks.json
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from config import health
 from core.schema import SchemaView
@@ -23,7 +23,8 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("_allauth/", include("allauth.headless.urls")),
     # allauth's own pages (templates/account, templates/mfa): sign-in for the admin, and the
     # pages that links in emails open (email verification, password reset).
@@ -32,6 +33,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("certificates.public_urls")),
+    # The co-payment checkout page (Stripe.js), for a learner signed in through /accounts/.
+    path("payments/", include("payments.page_urls")),
     path(
         "providers/invitations/<str:token>",
         provider_views.invitation_page,

@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from core.errors import DomainError
-from core.models import Skill
+from core.models import AuditRecord, OutboxTask, Skill
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -127,3 +127,21 @@ class SkillAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # retire a skill by marking it inactive; courses keep their tags
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(ReadOnlyAdmin):
+    """Background tasks waiting for the broker: rows that stay here mean Redis was down."""
+
+    list_display = ["task_name", "created_at", "attempts", "last_error"]
+    list_filter = ["task_name"]
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(ReadOnlyAdmin):
+    """The audit trail: kept as written (a database trigger refuses edits and deletions)."""
+
+    list_display = ("at", "actor", "action", "object_type", "object_id", "programme_id")
+    list_filter = ("action",)
+    search_fields = ("object_type", "object_id", "request_id", "actor__email")
+    raw_id_fields = ("actor",)

@@ -19,6 +19,10 @@ class Enrolment(models.Model):
         APPLIED = "applied", "Applied"
         OFFERED = "offered", "Offered a place"
         WAITLISTED = "waitlisted", "On the waiting list"
+        PAYMENT_PENDING = (
+            "payment_pending",
+            "Accepted, awaiting the co-payment (seat and funds held)",
+        )
         ACCEPTED = "accepted", "Accepted (place taken, funds held)"
         STARTED = "started", "Started"
         COMPLETED = "completed", "Completed"
@@ -47,6 +51,11 @@ class Enrolment(models.Model):
     statement = models.TextField(
         blank=True, help_text="The learner's short statement when applying."
     )
+    # Where the application came from, for the "many enrolments from one address or device"
+    # anomaly rule: keyed hashes (HMAC with SECRET_KEY) of the client's IP address and of
+    # IP address + user agent, never the address itself. Blank when not applied over HTTP.
+    applied_ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    applied_device_hash = models.CharField(max_length=64, blank=True)
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
     offer_answer_by = models.DateField(
@@ -94,6 +103,10 @@ class Enrolment(models.Model):
     outcome_evidence = models.TextField(blank=True)
     outcome_verification = models.CharField(max_length=16, choices=Verification.choices, blank=True)
     hold_closed_at = models.DateTimeField(null=True, blank=True)
+    # Acceptance with a co-payment: the seat and funds are held until the card payment
+    # succeeds, or until `payment_due_at`, when they return (docs/payments.md).
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    payment_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +114,7 @@ class Enrolment(models.Model):
         Status.APPLIED,
         Status.OFFERED,
         Status.WAITLISTED,
+        Status.PAYMENT_PENDING,
         Status.ACCEPTED,
         Status.STARTED,
         Status.COMPLETED,
@@ -148,6 +162,8 @@ class EnrolmentEvent(models.Model):
     to_status = models.CharField(max_length=20, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     amount = models.BigIntegerField(null=True, blank=True)
+    # Structured facts of the event, e.g. the outcome-sampling decision under "sampling".
+    detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

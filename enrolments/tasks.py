@@ -165,3 +165,11 @@ def follow_the_calendar(today: str | None = None) -> dict[str, int]:
         "starts_lapsed": starts_lapse_due(),
         "outcome_windows_closed": outcome_windows_close_due(today=day),
     }
+
+
+@shared_task(name="enrolments.lapse_co_payments")
+def lapse_co_payments() -> int:
+    """Every minute: co-payments not paid in time release their seat and funds."""
+    from enrolments.services.co_payments import co_payments_lapse_due
+
+    return co_payments_lapse_due()

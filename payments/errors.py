@@ -93,3 +93,15 @@ class EvidenceTypeNotAllowed(InvalidInput):
 class AgreementNotFound(NotFound):
     code = "not_found"
     default_detail = "Agreement not found."
+
+
+class StripeUnavailable(DomainError):
+    code = "stripe_unavailable"
+    status_code = 503
+    default_detail = "Stripe did not answer; nothing was lost. Try again in a few minutes."
+
+
+class StripeRefused(DomainError):
+    code = "stripe_refused"
+    status_code = 502
+    default_detail = "Stripe refused the request; platform staff have the details."

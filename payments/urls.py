@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.apis import calculator, funder, learner
+from payments.apis import calculator, funder, learner, payouts, stripe
 
 urlpatterns = [
     # Public
@@ -10,7 +10,19 @@ urlpatterns = [
         name="repayments-calculate",
     ),
     path("repayments/plans", calculator.RepaymentPlanListApi.as_view(), name="repayments-plans"),
+    # Stripe (signed by Stripe; nobody signs in)
+    path("payments/stripe/webhook", stripe.StripeWebhookApi.as_view(), name="stripe-webhook"),
+    path(
+        "payments/stripe/webhook/",
+        stripe.StripeWebhookSlashApi.as_view(),
+        name="stripe-webhook-slash",
+    ),
     # Learners
+    path(
+        "enrolments/<int:enrolment_id>/checkout",
+        stripe.CheckoutApi.as_view(),
+        name="enrolment-checkout",
+    ),
     path(
         "repayments/enrolments/<int:enrolment_id>/deferral-offer",
         learner.DeferralOfferApi.as_view(),
@@ -46,7 +58,23 @@ urlpatterns = [
         learner.DeclarationListCreateApi.as_view(),
         name="repayments-declarations",
     ),
+    # Providers: Stripe onboarding and payouts (docs/payouts.md)
+    path(
+        "providers/<int:provider_id>/payouts/onboarding",
+        payouts.ProviderPayoutOnboardingApi.as_view(),
+        name="provider-payouts-onboarding",
+    ),
+    path(
+        "providers/<int:provider_id>/payouts",
+        payouts.ProviderPayoutListApi.as_view(),
+        name="provider-payouts",
+    ),
     # Funders' officers and auditors
+    path(
+        "funder/programmes/<int:programme_id>/payouts",
+        payouts.ProgrammePayoutsApi.as_view(),
+        name="funder-programme-payouts",
+    ),
     path(
         "funder/programmes/<int:programme_id>/deferral",
         funder.ProgrammeDeferralApi.as_view(),

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import audit
 from core.errors import Forbidden, InvalidInput
 from core.jobs import enqueue_on_commit
 from providers.errors import (
@@ -114,6 +115,13 @@ def provider_set_status(*, actor: User, provider: Provider, status: str, reason:
             timezone.now(),
         )
         locked.save(update_fields=["status", "status_reason", "status_changed_at"])
+        audit.record(
+            actor=actor,
+            action="provider.set_status",
+            obj=locked,
+            before={"status": before},
+            after={"status": status, "reason": reason.strip()},
+        )
         # Apps to the right react (enrolments tells the provider's learners); inside the
         # transaction, so their records commit with the decision.
         provider_status_changed.send(
@@ -176,6 +184,17 @@ def invitation_accept(*, actor: User, token: str) -> ProviderMembership:
         )
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
+        audit.record(
+            actor=actor,
+            action="provider.membership_add",
+            obj=membership,
+            after={
+                "provider_id": invitation.provider_id,
+                "user_id": actor.pk,
+                "role": invitation.role,
+                "invited_by_id": invitation.invited_by_id,
+            },
+        )
     return membership
 
 
@@ -191,3 +210,13 @@ def membership_remove(*, actor: User, membership: ProviderMembership) -> None:
         if membership.role == ProviderMembership.Role.ADMIN and admins == [membership.pk]:
             raise LastAdmin()
         ProviderMembership.objects.filter(pk=membership.pk).delete()
+        audit.record(
+            actor=actor,
+            action="provider.membership_remove",
+            obj=membership,
+            before={
+                "provider_id": membership.provider_id,
+                "user_id": membership.user_id,
+                "role": membership.role,
+            },
+        )

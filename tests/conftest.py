@@ -12,6 +12,7 @@ from core.skills import ensure_default_skills
 from tests.browser import browser, page  # noqa: F401 (fixtures for browser tests)
 from tests.factories import UserFactory
 from tests.helpers import forget_signed_in_clients
+from tests.stripe_local import localstripe, stripe_settings  # noqa: F401 (Stripe fixtures)
 from users.models import User
 
 

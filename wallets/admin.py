@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core import audit
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceEditAdmin
 from wallets.models import (
     Funder,
@@ -23,6 +24,7 @@ from wallets.models import (
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
+    LedgerVerificationRun,
     ProgrammeApplication,
     ProgrammeProviderApproval,
     ProgrammeStatusChange,
@@ -44,6 +46,39 @@ class FunderAdmin(admin.ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name",)
     inlines = [FunderMembershipInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Memberships are permissions: each one added, changed or removed here is recorded
+        in the audit trail (core.audit) in the admin's transaction."""
+        if formset.model is not FunderMembership:
+            super().save_formset(request, form, formset, change)
+            return
+        memberships = formset.save(commit=False)
+        for removed in formset.deleted_objects:
+            audit.record(
+                actor=request.user,
+                action="funder.membership_remove",
+                obj=removed,
+                before={"user_id": removed.user_id, "role": removed.role},
+                funder_id=removed.funder_id,
+            )
+            removed.delete()
+        for membership in memberships:
+            before = (
+                FunderMembership.objects.filter(pk=membership.pk).values("user_id", "role").first()
+                if membership.pk
+                else None
+            )
+            membership.save()
+            audit.record(
+                actor=request.user,
+                action="funder.membership_change" if before else "funder.membership_add",
+                obj=membership,
+                before=before or {},
+                after={"user_id": membership.user_id, "role": membership.role},
+                funder_id=membership.funder_id,
+            )
+        formset.save_m2m()
 
 
 class ProgrammeProviderApprovalInline(ReadOnlyInline):
@@ -151,3 +186,9 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     search_fields = ("memo", "idempotency_key")
     inlines = [LedgerEntryInline]
+
+
+@admin.register(LedgerVerificationRun)
+class LedgerVerificationRunAdmin(ReadOnlyAdmin):
+    list_display = ("finished_at", "trigger", "ok", "accounts_checked", "entries_checked", "breaks")
+    list_filter = ("ok", "trigger")

@@ -1,17 +1,31 @@
 """Scheduled wallet jobs (thin: they call services)."""
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
 from users.notifications import notify
-from wallets.models import Grant
+from wallets.models import Grant, LedgerVerificationRun
 from wallets.services import pots_expire_due
+from wallets.verification import ledger_verify_and_store
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="wallets.expire_pots")
 def expire_pots() -> int:
     """Return unspent money of expired grant pots to their programmes. Safe to run often."""
     return pots_expire_due()
+
+
+@shared_task(name="wallets.verify_ledger")
+def verify_ledger() -> bool:
+    """Verify the whole ledger and keep the result for auditors. True when it is sound."""
+    report, run = ledger_verify_and_store(trigger=LedgerVerificationRun.Trigger.SCHEDULE)
+    if not report.ok:
+        logger.error("Ledger verification failed: %s", run.first_break)
+    return report.ok
 
 
 @shared_task(name="wallets.notify_grant_received")

@@ -45,8 +45,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    "config.slashes.ApiTrailingSlashMiddleware",
     "config.middleware.ApiErrorBodyMiddleware",
     "config.middleware.RequestBodyGuardMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -251,7 +253,10 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "redact_secrets": {"()": "config.logging.SecretRedactingFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
         "json": {
@@ -264,7 +269,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": env("LOG_FORMAT", default="plain"),
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_secrets"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -285,14 +290,32 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=6, day_of_month=1),
     },
     "expire-wallet-pots": {"task": "wallets.expire_pots", "schedule": 60 * 60},
+    # Card co-payments (docs/payments.md): unpaid ones lapse; stuck Stripe calls and
+    # pending refunds are retried; failed webhook events are retried with backoff.
+    "lapse-co-payments": {"task": "enrolments.lapse_co_payments", "schedule": 60},
+    "repair-card-payments": {"task": "payments.repair_card_calls", "schedule": 5 * 60},
     "follow-the-calendar": {"task": "enrolments.follow_the_calendar", "schedule": 60 * 60 * 24},
+    "deliver-outbox": {"task": "core.deliver_outbox", "schedule": 60},
     "expire-idempotency-records": {
         "task": "core.expire_idempotency_records",
         "schedule": 60 * 60,
     },
+    # Funder audit (docs/audit-controls.md): anomaly rules and the ledger's verification.
+    "recompute-anomaly-flags": {
+        "task": "audit.recompute_flags",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    "verify-ledger": {"task": "wallets.verify_ledger", "schedule": crontab(minute=0, hour=3)},
     "render-missing-certificate-pdfs": {
         "task": "certificates.render_missing_pdfs",
         "schedule": 10 * 60,
+    },
+    # Provider payouts and reconciliation with Stripe (docs/payouts.md).
+    "pay-providers": {"task": "payments.pay_providers", "schedule": crontab(minute=0, hour=4)},
+    "repair-payouts": {"task": "payments.repair_payouts", "schedule": 15 * 60},
+    "reconcile-stripe": {
+        "task": "payments.reconcile_stripe",
+        "schedule": crontab(minute=30, hour=5),
     },
 }
 
@@ -316,4 +339,46 @@ CERTIFICATE_ISSUER_NAME = env("CERTIFICATE_ISSUER_NAME", default="Skills Wallet"
 # Public verification (page, API, PDF check, credential status): requests per client IP.
 CERTIFICATE_VERIFY_RATE = env("THROTTLE_CERTIFICATE_VERIFY", default="60/min")
 # The largest PDF the "is this the genuine file?" check accepts (ours are far smaller).
+# Security headers and cookies on every environment (production adds HTTPS-only ones).
+# HTML pages may load our own static files only: no inline script, no remote origin, no frames.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Largest multipart request (file uploads) before any parser reads it; each endpoint has its
+# own, smaller limit for its file (bulk-grant CSV 2 MB, evidence and certificate PDFs 5 MB).
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 CERTIFICATE_CHECK_MAX_BYTES = env.int("CERTIFICATE_CHECK_MAX_BYTES", default=5 * 1024 * 1024)
+
+# --- Stripe Connect: provider payouts and reconciliation (docs/payouts.md) --------------------
+# The SDK's secret key and API base are the card payments' settings below.
+# The country of providers' Express accounts (ISO 3166-1 alpha-2).
+STRIPE_CONNECT_COUNTRY = env("STRIPE_CONNECT_COUNTRY", default="GB")
+# The daily payout pays a provider's payable balance only from this much (minor units).
+PAYOUT_MINIMUM_MINOR = env.int("PAYOUT_MINIMUM_MINOR", default=1000)
+# A payout still "calling" Stripe after this many minutes is repaired (asked about, retried).
+PAYOUT_REPAIR_AFTER_MINUTES = env.int("PAYOUT_REPAIR_AFTER_MINUTES", default=10)
+# The daily reconciliation compares this many days back.
+STRIPE_RECONCILE_DAYS = env.int("STRIPE_RECONCILE_DAYS", default=7)
+# Stripe (payments/gateway/): card co-payments, refunds and webhooks. Without a secret key,
+# `make run` starts localstripe on 127.0.0.1 and points STRIPE_API_BASE and STRIPE_JS_URL at
+# it (docs/operations.md). STRIPE_API_BASE empty means the SDK's default (api.stripe.com).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+# Seconds the SDK waits for Stripe before the gateway raises GatewayTimeout.
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
+# Minutes a learner has to pay a co-payment after accepting; then the seat and held funds return.
+CO_PAYMENT_TIMEOUT_MINUTES = env.int("CO_PAYMENT_TIMEOUT_MINUTES", default=30)
+# Days after acceptance (and before the start) in which a withdrawal refunds the co-payment.
+CO_PAYMENT_COOLING_OFF_DAYS = env.int("CO_PAYMENT_COOLING_OFF_DAYS", default=14)

@@ -24,6 +24,7 @@ from enrolments.apis.common import (
     enrolment_page,
     enrolment_response,
 )
+from enrolments.origin import application_origin
 from enrolments.selectors import enrolment_get_for_learner, enrolments_for_learner
 from enrolments.services import (
     enrolment_accept,
@@ -55,7 +56,12 @@ class CohortApplyApi(APIView):
         serializer = self.ApplyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return enrolment_response(
-            enrolment_apply(actor=acting_user(request), cohort=cohort, **serializer.validated_data),
+            enrolment_apply(
+                actor=acting_user(request),
+                cohort=cohort,
+                origin=application_origin(request),
+                **serializer.validated_data,
+            ),
             status.HTTP_201_CREATED,
         )
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.errors import InvalidInput
 from core.jobs import enqueue_on_commit
 from courses.models import Cohort, Course
+from enrolments.co_payments import co_payment_collection
 from enrolments.errors import (
     AlreadyEnrolled,
     CohortClosed,
@@ -25,6 +26,7 @@ from enrolments.errors import (
 )
 from enrolments.funding import deferral_funding
 from enrolments.models import Enrolment, EnrolmentEvent, ProblemReport, Refund
+from enrolments.origin import ApplicationOrigin
 from enrolments.services.milestones import close_hold
 from enrolments.services.money import (
     DEFAULT_SCHEDULE,
@@ -56,7 +58,14 @@ from wallets.services.pots import wallet_get_or_create
 # --- Application and offers ------------------------------------------------------------------
 
 
-def enrolment_apply(*, actor: User, cohort: Cohort, statement: str = "") -> Enrolment:
+def enrolment_apply(
+    *,
+    actor: User,
+    cohort: Cohort,
+    statement: str = "",
+    origin: ApplicationOrigin | None = None,
+) -> Enrolment:
+    """Apply for a place; `origin` (from the HTTP request) feeds the shared-address rule."""
     with transaction.atomic():
         locked = lock_cohort(cohort.pk)
         course = locked.course
@@ -75,6 +84,8 @@ def enrolment_apply(*, actor: User, cohort: Cohort, statement: str = "") -> Enro
                     cohort=locked,
                     statement=statement.strip(),
                     currency=course.currency,
+                    applied_ip_hash=origin.ip_hash if origin else "",
+                    applied_device_hash=origin.device_hash if origin else "",
                 )
         except IntegrityError as exc:
             raise AlreadyEnrolled(cohort_id=locked.pk) from exc
@@ -249,8 +260,20 @@ def enrolment_accept(
             # Funded by the programme's deferral budget under the learner's signed agreement,
             # into a deferral hold released last (the grant pays the provider first).
             deferral_funding().fund(actor=actor, enrolment=locked, amount=deferred_part)
-        locked.status = S.ACCEPTED
+        locked.accepted_at = timezone.now()
+        collection = co_payment_collection() if locked.co_payment else None
+        if collection is not None:
+            # The seat and the funds are held while the learner pays the co-payment by card;
+            # unpaid by `payment_due_at`, both return (enrolments/services/co_payments.py).
+            locked.status = S.PAYMENT_PENDING
+            locked.payment_due_at = locked.accepted_at + dt.timedelta(
+                minutes=settings.CO_PAYMENT_TIMEOUT_MINUTES
+            )
+        else:
+            locked.status = S.ACCEPTED
         locked.save()
+        if collection is not None:
+            collection.request(enrolment=locked)
         Cohort.objects.filter(pk=cohort.pk).update(seats_taken=F("seats_taken") + 1)
         cohort.refresh_from_db(fields=["seats_taken", "capacity"])
         if cohort.seats_taken >= cohort.capacity and cohort.status == Cohort.Status.OPEN:
@@ -271,7 +294,26 @@ def milestone_schedule(programme: FundingProgramme | None) -> tuple[int, int, in
 
 # --- Leaving: withdrawal and cancellation ---------------------------------------------------
 
-HELD = (S.ACCEPTED, S.STARTED)  # states with a seat taken and money in escrow
+# States with a seat taken and money in escrow.
+HELD = (S.PAYMENT_PENDING, S.ACCEPTED, S.STARTED)
+
+
+def _release_pending_payment(enrolment: Enrolment, before: str) -> None:
+    """A pending card payment is no longer wanted (payments/ cancels it after commit)."""
+    collection = co_payment_collection()
+    if before == S.PAYMENT_PENDING and collection is not None:
+        collection.release(enrolment=enrolment)
+
+
+def in_cooling_off(enrolment: Enrolment, before: str) -> bool:
+    """Withdrawing within the cooling-off days after acceptance, before the course starts,
+    refunds the co-payment in full."""
+    if before != S.ACCEPTED or not enrolment.co_payment or enrolment.accepted_at is None:
+        return False
+    now = timezone.now()
+    ends = enrolment.accepted_at + dt.timedelta(days=settings.CO_PAYMENT_COOLING_OFF_DAYS)
+    first = enrolment.cohort.first_session or enrolment.cohort.start_date
+    return now <= ends and timezone.localdate(now) < first
 
 
 def _free_seat(cohort: Cohort) -> None:
@@ -293,6 +335,14 @@ def enrolment_withdraw(*, actor: User, enrolment: Enrolment, reason: str = "") -
         locked.status = S.WITHDRAWN
         locked.save(update_fields=["status", "updated_at"])
         record_event(locked, actor, "withdraw", before, reason)
+        _release_pending_payment(locked, before)
+        if in_cooling_off(locked, before):
+            Refund.objects.create(
+                enrolment=locked,
+                amount=locked.co_payment,
+                currency=locked.currency,
+                reason="Co-payment refunded in full: withdrawn within the cooling-off period.",
+            )
         if before in HELD:
             close_hold(locked, actor, "Withdrawn: held funds not yet paid return to the learner.")
             _free_seat(cohort)
@@ -331,6 +381,7 @@ def _cancel_one(
         enrolment.outcome_verification = ""
     enrolment.save(update_fields=["status", "outcome_verification", "updated_at"])
     record_event(enrolment, actor, action, before, reason)
+    _release_pending_payment(enrolment, before)
     if enrolment.hold_closed_at is None and enrolment.holds.exists():
         if claw_back:
             claw_back_milestones(actor=actor, enrolment=enrolment)
@@ -344,8 +395,8 @@ def _cancel_one(
         )
 
 
-# States in which the learner has paid (accepted the offer).
-PAID_STATES = (*HELD, S.COMPLETED, S.OUTCOME_RECORDED)
+# States in which the learner has paid (accepted the offer and paid any co-payment).
+PAID_STATES = (S.ACCEPTED, S.STARTED, S.COMPLETED, S.OUTCOME_RECORDED)
 
 
 def cohort_cancel(*, actor: User, cohort: Cohort, reason: str) -> Cohort:

@@ -27,12 +27,12 @@ from enrolments.errors import (
 )
 from enrolments.funding import deferral_funding
 from enrolments.models import AttendanceRecord, Enrolment, EnrolmentHold
+from enrolments.sampling import sample_outcome
 from enrolments.services.money import (
     completion_amount,
     milestone_share,
     release_milestone,
     return_hold,
-    sample_outcome,
 )
 from enrolments.services.transitions import (
     S,
@@ -246,13 +246,17 @@ def enrolment_record_outcome(
             evidence.strip(),
         )
         locked.outcome_date = outcome_date if outcome != Enrolment.Outcome.NONE else None
-        rate = locked.programme.outcome_sample_rate if locked.programme else 0
+        detail: dict[str, object] = {}
         if outcome == Enrolment.Outcome.NONE:
             locked.outcome_verification = ""
-        elif sample_outcome(locked, rate):  # type: ignore[arg-type]
-            locked.outcome_verification = Enrolment.Verification.PENDING
         else:
-            locked.outcome_verification = Enrolment.Verification.NOT_SAMPLED
+            decision = sample_outcome(locked, at=timezone.now())
+            detail["sampling"] = decision.as_detail()
+            locked.outcome_verification = (
+                Enrolment.Verification.PENDING
+                if decision.sampled
+                else Enrolment.Verification.NOT_SAMPLED
+            )
         locked.save(
             update_fields=[
                 "status",
@@ -269,6 +273,7 @@ def enrolment_record_outcome(
             "record_outcome",
             S.COMPLETED,
             f"{locked.get_outcome_display()}; {locked.outcome_verification or 'no payment'}",
+            detail=detail,
         )
         if locked.outcome_verification == Enrolment.Verification.NOT_SAMPLED:
             _pay_outcome_and_close(locked, actor)

@@ -10,7 +10,6 @@ enrolments/services/enrolments.py); each posting locks its ledger accounts in pr
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -354,13 +353,3 @@ def claw_back_milestones(*, actor: User, enrolment: Enrolment) -> int:
             amount=paid,
         ) from exc
     return paid
-
-
-def sample_outcome(enrolment: Enrolment, rate: Decimal) -> bool:  # noqa: ARG001 (see below)
-    """Whether the funder checks this outcome. Random with the programme's rate."""
-    import secrets
-
-    if rate <= 0:
-        return False
-    scale = 10_000
-    return secrets.randbelow(scale) < math.ceil(rate * scale)

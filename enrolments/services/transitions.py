@@ -9,6 +9,7 @@ the cohort once deadlocked every time).
 
 from __future__ import annotations
 
+from core import audit
 from core.errors import Forbidden
 from courses.models import Cohort, Course
 from enrolments.errors import InvalidTransition, ProviderMemberCannotEnrol
@@ -28,7 +29,10 @@ def record_event(
     from_status: str,
     reason: str = "",
     amount: int | None = None,
+    detail: dict[str, object] | None = None,
 ) -> None:
+    """Keep the event on the enrolment and in the audit trail (core.audit), in the caller's
+    transaction: every transition, milestone and outcome decision goes through here."""
     EnrolmentEvent.objects.create(
         enrolment=enrolment,
         actor=actor,
@@ -37,6 +41,22 @@ def record_event(
         to_status=enrolment.status,
         reason=reason[:500],  # reasons quote free text; the column holds 500 characters
         amount=amount,
+        detail=detail or {},
+    )
+    programme = enrolment.programme
+    audit.record(
+        actor=actor,
+        action=f"enrolment.{action}",
+        obj=enrolment,
+        before={"status": from_status},
+        after={
+            "status": enrolment.status,
+            **({"reason": reason[:500]} if reason else {}),
+            **({"amount": amount} if amount is not None else {}),
+            **(detail or {}),
+        },
+        funder_id=programme.funder_id if programme else None,
+        programme_id=programme.pk if programme else None,
     )
 
 

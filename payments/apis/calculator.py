@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.fields import AmountField
 from core.money import CURRENCY_CHOICES
 from core.schema import ERROR_RESPONSES, error
-from payments.apis.common import MinorUnitsField
 from payments.calculator import (
     Basis,
     PayPeriod,
@@ -52,21 +52,19 @@ class CalculateInputSerializer(serializers.Serializer):
         required=False,
         help_text='Explicit plan: the rate as a fraction, e.g. "0.17".',
     )
-    annual_threshold = MinorUnitsField(
+    annual_threshold = AmountField(
         required=False, max_value=MAX_PAY, help_text="Explicit plan: annual threshold."
     )
     currency = serializers.ChoiceField(
         choices=CURRENCY_CHOICES, required=False, help_text="Explicit plan: the currency."
     )
     pay_period = serializers.ChoiceField(choices=[p.value for p in PayPeriod])
-    gross_pay = MinorUnitsField(max_value=MAX_PAY, help_text="Gross pay for the period.")
-    cap = MinorUnitsField(required=False, max_value=MAX_PAY, help_text="The most ever payable.")
-    repaid = MinorUnitsField(
+    gross_pay = AmountField(max_value=MAX_PAY, help_text="Gross pay for the period.")
+    cap = AmountField(required=False, max_value=MAX_PAY, help_text="The most ever payable.")
+    repaid = AmountField(
         required=False, max_value=MAX_PAY, default=0, help_text="Already paid towards the cap."
     )
-    balance = MinorUnitsField(
-        required=False, max_value=MAX_PAY, help_text="What is still outstanding."
-    )
+    balance = AmountField(required=False, max_value=MAX_PAY, help_text="What is still outstanding.")
 
     EXPLICIT = ("basis", "rate", "annual_threshold", "currency")
 

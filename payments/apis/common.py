@@ -1,15 +1,11 @@
-"""Pieces shared by the repayment APIs: strict minor-unit fields, statements and errors."""
+"""Pieces shared by the repayment APIs: statements and errors (amounts use core.fields)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.money import MAX_AMOUNT
 from core.schema import ERROR_RESPONSES, NOT_FOUND, error
 from payments.models import RepaymentAgreement
 
@@ -21,38 +17,6 @@ AGREEMENT_ERRORS = {
     409: error("Not allowed in the agreement's state (`agreement_state`, `disclosure_changed`…)."),
     422: error("Refused by a rule (`deferral_not_offered`, `deferral_too_large`…)."),
 }
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class MinorUnitsField(serializers.Field):
-    """A whole number of minor units: a JSON integer only (no strings, decimals or booleans);
-    with `form=True` also a string of ASCII digits (multipart forms carry only strings)."""
-
-    default_error_messages = {
-        "invalid": "Must be a whole number of minor units, e.g. 240000 for 2,400.00.",
-        "min_value": "Must be at least {min_value}.",
-        "max_value": "Must be at most {max_value}.",
-    }
-
-    def __init__(
-        self, *, min_value: int = 0, max_value: int = MAX_AMOUNT, form: bool = False, **kwargs: Any
-    ) -> None:
-        self.min_value, self.max_value, self.form = min_value, max_value, form
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, str) and self.form and _DIGITS.match(data):
-            data = int(data)
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        if data < self.min_value:
-            self.fail("min_value", min_value=self.min_value)
-        if data > self.max_value:
-            self.fail("max_value", max_value=self.max_value)
-        return int(data)
-
-    def to_representation(self, value: int) -> int:
-        return value
 
 
 class PlanSummarySerializer(serializers.Serializer):

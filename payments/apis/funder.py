@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import NotFound
+from core.fields import AmountField
 from core.idempotency import idempotent
 from core.pagination import DefaultCursorPagination
 from core.schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, NOT_FOUND, error
@@ -21,7 +22,6 @@ from core.throttling import MONEY_THROTTLES
 from payments.apis.common import (
     AGREEMENT_ERRORS,
     FunderAgreementSummarySerializer,
-    MinorUnitsField,
     StatementSerializer,
 )
 from payments.models import ProgrammeDeferral, RepaymentAgreement
@@ -84,7 +84,7 @@ class ProgrammeDeferralApi(APIView):
 
     class ConfigureInputSerializer(serializers.Serializer):
         plan = serializers.CharField(max_length=40, help_text="A repayment plan code.")
-        max_per_learner = MinorUnitsField(
+        max_per_learner = AmountField(
             min_value=1, max_value=10**12, help_text="The most one learner may defer."
         )
         active = serializers.BooleanField(default=True)
@@ -137,7 +137,7 @@ class ProgrammeDeferralFundApi(APIView):
     throttle_scope = "money"
 
     class DeferralFundInputSerializer(serializers.Serializer):
-        amount = MinorUnitsField(min_value=1, max_value=10**12, help_text="Minor units.")
+        amount = AmountField(min_value=1, max_value=10**12, help_text="Minor units.")
 
     @extend_schema(
         operation_id="funder_programme_deferral_fund",

@@ -22,13 +22,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import AmountField
 from core.pagination import DefaultCursorPagination
 from core.throttling import MONEY_THROTTLES
 from enrolments.selectors import enrolment_get_for_learner
 from payments.apis.common import (
     AGREEMENT_ERRORS,
     AgreementSummarySerializer,
-    MinorUnitsField,
     StatementSerializer,
 )
 from payments.errors import EvidenceTooLarge
@@ -103,7 +103,7 @@ class AgreementListCreateApi(APIView):
 
     class ProposeInputSerializer(serializers.Serializer):
         enrolment_id = serializers.IntegerField(min_value=1)
-        amount = MinorUnitsField(min_value=1, help_text="The amount to defer (minor units).")
+        amount = AmountField(min_value=1, help_text="The amount to defer (minor units).")
 
     @extend_schema(
         operation_id="repayments_agreements_mine",
@@ -262,8 +262,10 @@ class DeclarationListCreateApi(APIView):
         period = serializers.RegexField(
             _PERIOD.pattern, help_text="The month declared, YYYY-MM.", max_length=7
         )
-        gross_income = MinorUnitsField(
-            form=True, max_value=10**12, help_text="Gross income for the month, minor units."
+        gross_income = AmountField(
+            allow_string=True,
+            max_value=10**12,
+            help_text="Gross income for the month, minor units.",
         )
         evidence = serializers.FileField(
             required=False,

@@ -1,4 +1,5 @@
-"""Repayment plans, programme deferral offers, agreements, declarations and charges."""
+"""Repayment plans, programme deferral offers, agreements, declarations and charges;
+provider payouts and Stripe reconciliation runs."""
 
 from payments.models.agreements import (
     IncomeDeclaration,
@@ -7,10 +8,25 @@ from payments.models.agreements import (
     RepaymentAssessment,
     RepaymentCharge,
 )
+from payments.models.cards import CardPayment, CardRefund, StripeEvent
 from payments.models.deferrals import ProgrammeDeferral
+from payments.models.payouts import (
+    ConnectedAccount,
+    Payout,
+    PayoutItem,
+    ReconciliationDifference,
+    ReconciliationRun,
+)
 from payments.models.plans import PlanThreshold, RepaymentPlan
 
 __all__ = [
+    "ConnectedAccount",
+    "Payout",
+    "PayoutItem",
+    "ReconciliationDifference",
+    "ReconciliationRun",
+    "CardPayment",
+    "CardRefund",
     "IncomeDeclaration",
     "IncomeEvidence",
     "PlanThreshold",
@@ -19,4 +35,5 @@ __all__ = [
     "RepaymentAssessment",
     "RepaymentCharge",
     "RepaymentPlan",
+    "StripeEvent",
 ]

@@ -55,6 +55,17 @@ def test_the_readme_and_docs_link_to_nothing_outside_the_repository() -> None:
     assert outside == []
 
 
+def test_links_between_the_repository_s_documents_resolve() -> None:
+    texts = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *(ROOT / "docs").rglob("*.md")]
+    broken = [
+        f"{path.relative_to(ROOT)}: {target}"
+        for path in texts
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", path.read_text())
+        if "://" not in target and not (path.parent / target).exists()
+    ]
+    assert broken == []
+
+
 def test_gitignore_lists_no_tracked_file() -> None:
     tracked_but_ignored = subprocess.run(
         ["git", "ls-files", "--cached", "--ignored", "--exclude-standard"],

@@ -66,6 +66,7 @@ LISTS = {
     "wallet-statement": "learner",
     "provider-courses": "provider",
     "provider-earnings": "provider",
+    "provider-payouts": "provider",
     "provider-certificates": "provider",
     "certificates-mine": "learner",
     "repayments-agreements": "learner",
@@ -73,6 +74,8 @@ LISTS = {
     "provider-invite": "provider admin",
     "funder-programme-providers": "officer",
     "catalogue": "anonymous",
+    "audit-programme-flags": "officer",
+    "audit-programme-trail": "officer",
 }
 
 
@@ -122,6 +125,10 @@ def _urls(world: World) -> dict[str, tuple[str, APIClient]]:
             f"/api/v1/providers/{world.provider_staff.provider_id}/earnings",
             provider,
         ),
+        "provider-payouts": (
+            f"/api/v1/providers/{world.provider_staff.provider_id}/payouts",
+            provider,
+        ),
         "provider-certificates": ("/api/v1/provider/certificates", provider),
         "certificates-mine": ("/api/v1/certificates/mine", learner),
         "repayments-agreements": ("/api/v1/repayments/agreements", learner),
@@ -140,6 +147,8 @@ def _urls(world: World) -> dict[str, tuple[str, APIClient]]:
         ),
         "funder-programme-providers": (f"/api/v1/funder/programmes/{programme}/providers", officer),
         "catalogue": ("/api/v1/courses", APIClient()),
+        "audit-programme-flags": (f"/api/v1/audit/programmes/{programme}/flags", officer),
+        "audit-programme-trail": (f"/api/v1/audit/programmes/{programme}/trail", officer),
     }
 
 

@@ -112,3 +112,20 @@ def test_demo_provider_admin_logs_in_with_the_printed_totp_secret() -> None:
     token = response.json()["meta"]["session_token"]
     providers = client.get("/api/v1/providers/mine", headers={"X-Session-Token": token}).json()
     assert [p["trading_name"] for p in providers] == ["Brum Code Academy"]
+
+
+def test_the_demo_offers_callum_a_place_with_a_card_co_payment() -> None:
+    out = io.StringIO()
+    call_command("demo_load", stdout=out)
+    call_command("demo_load", stdout=io.StringIO())
+    callum = User.objects.get(email="learner.tees@demo.skillswallet.example")
+    enrolment = Enrolment.objects.get(learner=callum)
+    assert enrolment.status == "offered"
+    assert enrolment.cohort.course.title == "Cloud Security Essentials"
+    # Tees Valley's 10 % co-payment of £2,500, the rest from his £3,000 pot.
+    assert (enrolment.price, enrolment.co_payment, enrolment.wallet_part) == (
+        250_000,
+        25_000,
+        225_000,
+    )
+    assert f"/payments/checkout/{enrolment.pk}" in out.getvalue()

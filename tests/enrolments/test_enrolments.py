@@ -24,6 +24,7 @@ from enrolments.services import (
     enrolment_withdraw,
     outcome_verify,
 )
+from enrolments.services.co_payments import enrolment_co_payment_paid
 from providers.errors import ProviderNotActive
 from providers.services import provider_set_status
 from tests.enrolments.helpers import World, balance, held, make_world
@@ -333,6 +334,11 @@ def test_cancelling_a_cohort_returns_everything_including_milestones_and_co_paym
     started, accepted, applied = world.offered(), world.offered(), world.offered()
     started = enrolment_accept(actor=started.learner, enrolment=started)
     accepted = enrolment_accept(actor=accepted.learner, enrolment=accepted)
+    # The co-payments wait for the card; Stripe's answer makes the places accepted.
+    assert (started.status, accepted.status) == ("payment_pending", "payment_pending")
+    for enrolment in (started, accepted):
+        assert enrolment_co_payment_paid(enrolment_id=enrolment.pk, amount=20_000)
+        enrolment.refresh_from_db()
     world.run_cohort(days_ago=9)
     started = enrolment_record_start(actor=world.provider_staff.user, enrolment=started)
     started = enrolment_confirm_start(actor=started.learner, enrolment=started)

@@ -1,7 +1,12 @@
 """Wallet models: funders and programmes, the ledger, wallets and pots, applications."""
 
 from wallets.models.funders import Funder, FunderMembership
-from wallets.models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
+from wallets.models.ledger import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    LedgerVerificationRun,
+)
 from wallets.models.programmes import (
     EmploymentStatus,
     FundingProgramme,
@@ -21,6 +26,7 @@ __all__ = [
     "LedgerAccount",
     "LedgerEntry",
     "LedgerTransaction",
+    "LedgerVerificationRun",
     "ProgrammeApplication",
     "ProgrammeProviderApproval",
     "ProgrammeStatusChange",

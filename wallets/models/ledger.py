@@ -27,6 +27,11 @@ class LedgerAccount(models.Model):
         REPAYMENT_OWED = "repayment_owed", "Repayments due, awaiting collection"
         DEFERRAL_OBLIGATIONS = "deferral_obligations", "Learners' deferred-fee obligations"
         DEFERRAL_HOLD = "deferral_hold", "Escrow hold of a deferred fee"
+        # Provider payouts (payments/, docs/payouts.md): payable → in transit → paid out.
+        PAYOUT_IN_TRANSIT = "payout_in_transit", "Provider payout in transit"
+        PAID_OUT = "paid_out", "Paid out to the provider's bank (Stripe)"
+        # Card co-payments (payments/): see docs/adr/0010-stripe-gateway-and-webhooks.md.
+        CO_PAYMENT_HOLD = "co_payment_hold", "Co-payment paid by card, held for a place"
 
     key = models.CharField(max_length=120, unique=True, help_text="e.g. pot:42, programme:3:budget")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -93,6 +98,11 @@ class LedgerTransaction(models.Model):
         DEFERRAL_RETURN = "deferral_return", "Unspent deferred part returned"
         REPAYMENT_DUE = "repayment_due", "Repayment assessed as due"
         REPAYMENT_WRITE_OFF = "repayment_write_off", "Deferred fee written off"
+        PAYOUT = "payout", "Payable balance sent to the provider"
+        PAYOUT_PAID = "payout_paid", "Payout transfer confirmed"
+        PAYOUT_RETURN = "payout_return", "Failed or reversed payout returned to payable"
+        CARD_PAYMENT = "card_payment", "Co-payment received by card"
+        CARD_REFUND = "card_refund", "Co-payment refunded to the card"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
@@ -140,3 +150,28 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.account_id}"
+
+
+class LedgerVerificationRun(models.Model):
+    """One run of the ledger verification (`manage.py ledger_verify` or the daily beat task),
+    kept so auditors see the latest result and when it ran (docs/audit-controls.md)."""
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command", "manage.py ledger_verify"
+        SCHEDULE = "schedule", "Daily scheduled run"
+
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    accounts_checked = models.PositiveIntegerField()
+    entries_checked = models.BigIntegerField()
+    transactions_checked = models.BigIntegerField()
+    breaks = models.PositiveIntegerField()
+    first_break = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-finished_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Ledger {'OK' if self.ok else 'BROKEN'} at {self.finished_at:%Y-%m-%d %H:%M}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +21,11 @@ class EmploymentStatus(models.TextChoices):
     UNEMPLOYED = "unemployed", "Unemployed"
     ECONOMICALLY_INACTIVE = "inactive", "Economically inactive"
     RETURNER = "returner", "Returning to work"
+
+
+def new_sampling_seed() -> str:
+    """A programme's secret sampling seed: 256 random bits, hex (docs/audit-controls.md)."""
+    return secrets.token_hex(32)
 
 
 class FundingProgramme(models.Model):
@@ -88,6 +94,10 @@ class FundingProgramme(models.Model):
     outcome_sample_rate = models.DecimalField(
         max_digits=4, decimal_places=3, default=Decimal("0.10")
     )
+    # The key of the outcome-sampling hash (enrolments/sampling.py): whoever holds it
+    # re-derives every sampling decision, nobody else can predict one. Shown only to the
+    # funder's auditors (audit API) and platform staff (admin); never in the programme API.
+    sampling_seed = models.CharField(max_length=64, default=new_sampling_seed, editable=False)
     # The calendar: completion may be recorded this many days before the last planned session;
     # outcomes are dated on or after the cohort's end and within this many months of it.
     completion_tolerance_days = models.PositiveSmallIntegerField(

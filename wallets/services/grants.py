@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import audit
 from core.checks import present
 from core.errors import InvalidInput
 from core.fields import AmountError, parse_amount
@@ -133,6 +134,20 @@ def _grant(
     )
     pot.grant = grant
     pot.save(update_fields=["grant"])
+    audit.record(
+        actor=actor,
+        action="grant.create",
+        obj=grant,
+        after={
+            "learner_id": learner.pk,
+            "amount": amount,
+            "currency": programme.currency,
+            "application_id": application.pk if application else None,
+            "transaction_id": posting.transaction_id,
+        },
+        funder_id=programme.funder_id,
+        programme_id=programme.pk,
+    )
     from wallets.tasks import notify_grant_received  # the task module imports these services
 
     enqueue_on_commit(notify_grant_received, grant.pk)

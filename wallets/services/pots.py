@@ -281,9 +281,13 @@ def pot_expire(*, pot_id: int, now: dt.datetime | None = None) -> int | None:
 def pots_expire_due(*, now: dt.datetime | None = None) -> int:
     """Expire every grant pot past its date, each in its own transaction. Returns how many."""
     now = now or timezone.now()
-    due = WalletPot.objects.filter(
-        kind=WalletPot.Kind.GRANT, status=WalletPot.Status.ACTIVE, expires_at__lte=now
-    ).values_list("pk", flat=True)
+    due = (
+        WalletPot.objects.filter(
+            kind=WalletPot.Kind.GRANT, status=WalletPot.Status.ACTIVE, expires_at__lte=now
+        )
+        .order_by("expires_at", "pk")  # oldest first, and the same order on every run
+        .values_list("pk", flat=True)
+    )
     count = 0
     for pot_id in list(due):
         pot_expire(pot_id=pot_id, now=now)

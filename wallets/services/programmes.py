@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import audit
 from core.errors import InvalidInput
 from core.idempotency import scoped_key
 from core.reference import Region
@@ -184,6 +185,14 @@ def programme_create(*, actor: User, funder: Funder, **fields: Any) -> FundingPr
         LedgerAccount.objects.filter(pk=programme.budget_account_id).update(
             owner_programme=programme
         )
+        audit.record(
+            actor=actor,
+            action="programme.create",
+            obj=programme,
+            after={"name": programme.name, "status": programme.status},
+            funder_id=programme.funder_id,
+            programme_id=programme.pk,
+        )
     return programme
 
 
@@ -199,6 +208,7 @@ def programme_update(
         check_funder_officer(user=actor, funder_id=programme.funder_id)
     with transaction.atomic():
         locked = FundingProgramme.objects.select_for_update().get(pk=programme.pk)
+        before = {name: getattr(locked, name) for name in fields}
         for name, value in fields.items():
             setattr(locked, name, value)
         _check_rules(_values_of(locked))
@@ -213,6 +223,15 @@ def programme_update(
                 fields={"name": "Already used."},
             )
         locked.save()
+        audit.record(
+            actor=actor,
+            action="programme.update",
+            obj=locked,
+            before=before,
+            after={name: getattr(locked, name) for name in fields},
+            funder_id=locked.funder_id,
+            programme_id=locked.pk,
+        )
     return locked
 
 
@@ -260,6 +279,17 @@ def _set_status(
     ProgrammeStatusChange.objects.create(
         programme=locked, from_status=locked.status, to_status=status, reason=reason, actor=actor
     )
+    audit.record(
+        actor=actor,
+        action="programme.activate"
+        if status == FundingProgramme.Status.ACTIVE
+        else "programme.close",
+        obj=locked,
+        before={"status": locked.status},
+        after={"status": status, "reason": reason},
+        funder_id=locked.funder_id,
+        programme_id=locked.pk,
+    )
     locked.status = status
     locked.save(update_fields=["status"])
     return locked
@@ -283,6 +313,19 @@ def programme_fund(
             memo=f"{programme.funder.name} funds {programme.name}",
             idempotency_key=scoped_key("fund", programme.pk, actor.pk, key=idempotency_key),
         )
+        if not posting.replayed:
+            audit.record(
+                actor=actor,
+                action="programme.fund",
+                obj=programme,
+                after={
+                    "amount": amount,
+                    "currency": programme.currency,
+                    "transaction_id": posting.transaction_id,
+                },
+                funder_id=programme.funder_id,
+                programme_id=programme.pk,
+            )
     return posting.transaction_id
 
 
@@ -292,9 +335,19 @@ def programme_approve_provider(
     check_funder_officer(user=actor, funder_id=programme.funder_id)
     if provider.status != Provider.Status.APPROVED:
         raise ProviderNotApproved()
-    approval, _ = ProgrammeProviderApproval.objects.get_or_create(
-        programme=programme, provider=provider, defaults={"approved_by": actor}
-    )
+    with transaction.atomic():
+        approval, created = ProgrammeProviderApproval.objects.get_or_create(
+            programme=programme, provider=provider, defaults={"approved_by": actor}
+        )
+        if created:
+            audit.record(
+                actor=actor,
+                action="programme.approve_provider",
+                obj=approval,
+                after={"provider_id": provider.pk, "provider": provider.display_name},
+                funder_id=programme.funder_id,
+                programme_id=programme.pk,
+            )
     return approval
 
 

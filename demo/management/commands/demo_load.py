@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.skills import ensure_default_skills
+from demo.card_payments import card_payment_line, load_card_payment_demo
 from demo.catalogue import load_catalogue
 from demo.certificates import certificate_line, load_certificates
 from demo.enrolments import load_enrolments
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         load_enrolments(users, programmes["west_midlands"])
         certificate = load_certificates(users)
         deferred = load_repayments(users, programmes["west_midlands"])
+        card = load_card_payment_demo(users)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for person in PEOPLE:
@@ -44,3 +46,5 @@ class Command(BaseCommand):
             self.stdout.write(certificate_line(certificate))
         if deferred is not None:
             self.stdout.write(deferral_line(deferred))
+        if card is not None:
+            self.stdout.write(card_payment_line(card, settings.FRONTEND_URL))

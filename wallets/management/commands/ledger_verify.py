@@ -5,7 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from core.checks import present
-from wallets.verification import ledger_verify
+from wallets.models import LedgerVerificationRun
+from wallets.verification import ledger_verify_and_store
 
 
 class Command(BaseCommand):
@@ -14,7 +15,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = ledger_verify()
+        report, _ = ledger_verify_and_store(trigger=LedgerVerificationRun.Trigger.COMMAND)
         self.stdout.write(
             f"Checked {report.accounts_checked} accounts, {report.entries_checked} entries, "
             f"{report.transactions_checked} transactions."

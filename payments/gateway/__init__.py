@@ -1,0 +1,63 @@
+"""The Stripe gateway: the only package that imports the `stripe` SDK (a test enforces it).
+
+`core` holds client construction, errors, idempotency keys, PaymentIntents, refunds, listing
+and webhook verification; `connect` (Connect accounts, links, transfers) is added beside it.
+"""
+
+from payments.gateway.core import (
+    GatewayAuthenticationFailed,
+    GatewayDeclined,
+    GatewayError,
+    GatewayNotConfigured,
+    GatewayNotFound,
+    GatewayRefused,
+    GatewayTimeout,
+    GatewayUnavailable,
+    Intent,
+    RefundResult,
+    SignatureInvalid,
+    idempotency_key,
+    intent_from,
+    is_configured,
+    payment_intent_attach_and_confirm,
+    payment_intent_cancel,
+    payment_intent_create,
+    payment_intent_retrieve,
+    payment_intents_since,
+    refund_create,
+    refund_from,
+    refund_retrieve,
+    refunds_since,
+    use_http_client,
+    uses_local_stripe,
+    webhook_event,
+)
+
+__all__ = [
+    "GatewayAuthenticationFailed",
+    "GatewayDeclined",
+    "GatewayError",
+    "GatewayNotConfigured",
+    "GatewayNotFound",
+    "GatewayRefused",
+    "GatewayTimeout",
+    "GatewayUnavailable",
+    "Intent",
+    "RefundResult",
+    "SignatureInvalid",
+    "idempotency_key",
+    "intent_from",
+    "is_configured",
+    "payment_intent_attach_and_confirm",
+    "payment_intent_cancel",
+    "payment_intent_create",
+    "payment_intent_retrieve",
+    "payment_intents_since",
+    "refund_create",
+    "refund_from",
+    "refund_retrieve",
+    "refunds_since",
+    "use_http_client",
+    "uses_local_stripe",
+    "webhook_event",
+]
