@@ -145,6 +145,21 @@ MATRIX: dict[Operation, str] = {
     ("POST", "/api/v1/funder/enrolments/{enrolment_id}/confirm-start"):  "401  404  404  404  404  404  ok   404  403  404",
     ("POST", "/api/v1/funder/enrolments/{enrolment_id}/decide-start-dispute"): "401  404  404  404  404  404  ok   404  403  404",
     ("POST", "/api/v1/funder/enrolments/{enrolment_id}/verify-outcome"): "401  404  404  404  404  404  ok   404  403  404",
+    # Audit: a funder's officers and auditors (the ledger's verification: anyone of a funder;
+    # the sampling seed: auditors only, officers 403).
+    ("GET", "/api/v1/audit/ledger-verification"):                        "401  404  404  404  404  404  ok   ok   ok   404",
+    ("GET", "/api/v1/audit/programmes/{programme_id}/flags"):            "401  404  404  404  404  404  ok   404  ok   404",
+    ("GET", "/api/v1/audit/programmes/{programme_id}/sampling"):         "401  404  404  404  404  404  403  404  ok   404",
+    ("GET", "/api/v1/audit/programmes/{programme_id}/trail"):            "401  404  404  404  404  404  ok   404  ok   404",
+    ("POST", "/api/v1/audit/flags/{flag_id}/clear"):                     "401  404  404  404  404  404  ok   404  ok   404",
+    # Payments and payouts (Stripe).
+    ("POST", "/api/v1/payments/stripe/webhook"):                         "ok   ok   ok   ok   ok   ok   ok   ok   ok   ok",
+    # The learner's card payment; the world has none pending (no Stripe here), so the learner
+    # too gets 404: the row proves no one else reaches it.
+    ("GET", "/api/v1/enrolments/{enrolment_id}/checkout"):               "401  404  404  404  404  404  404  404  404  404",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/payouts"):         "401  404  404  404  404  404  ok   404  ok   404",
+    ("GET", "/api/v1/providers/{provider_id}/payouts"):                  "401  404  404  ok   ok   404  404  404  404  404",
+    ("POST", "/api/v1/providers/{provider_id}/payouts/onboarding"):      "401  404  404  403  ok   404  404  404  404  404",
 }  # fmt: skip
 
 # Bodies for operations whose permission check reads the body (an object named in it) or

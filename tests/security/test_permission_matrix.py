@@ -24,6 +24,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
 from tests.helpers import client_for
+from tests.payments.payouts_helpers import connect  # noqa: F401 (fixture: a fake Stripe Connect)
 from tests.security.permission_matrix import BODIES, MATRIX, SEEN_IN_LISTS, Operation
 from tests.security.world import ROLES, SecurityWorld, build_world
 
@@ -131,6 +132,7 @@ def test_another_tenants_objects_are_never_a_403() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("connect")
 def test_every_role_gets_what_the_matrix_says_on_every_operation(
     django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]],
 ) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from audit.models import AnomalyFlag
 from certificates.models import Certificate
 from certificates.services import certificate_issue
 from courses.models import Cohort, Course
@@ -37,8 +38,9 @@ from tests.factories import (
 )
 from users.models import User
 from wallets.eligibility import EligibilityFacts
-from wallets.models import Funder, FundingProgramme, ProgrammeApplication
+from wallets.models import Funder, FundingProgramme, LedgerVerificationRun, ProgrammeApplication
 from wallets.services import application_submit
+from wallets.verification import ledger_verify_and_store
 
 ROLES = (
     "anonymous",
@@ -142,6 +144,22 @@ def build_world() -> SecurityWorld:
         ),
     )
 
+    # An anomaly flag on the funder's programme (set-up only: the daily rules raise them).
+    now = timezone.now()
+    flag = AnomalyFlag.objects.create(
+        programme=world.programme,
+        provider=provider,
+        enrolment=finished,
+        rule=AnomalyFlag.Rule.UNCONFIRMED_START,
+        subject=f"enrolment:{finished.pk}",
+        reason="Raised for the permission matrix.",
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+
+    # A stored ledger verification, as the daily run leaves one.
+    ledger_verify_and_store(trigger=LedgerVerificationRun.Trigger.SCHEDULE)
+
     other_funder_officer = make_programme().funder.memberships.get().user
     people: dict[str, User | None] = {
         "anonymous": None,
@@ -181,6 +199,7 @@ def build_world() -> SecurityWorld:
         "verification_id": certificate.verification_id,
         "agreement_id": agreement.pk,
         "application_id": application.pk,
+        "flag_id": flag.pk,
     }
     security.path_values = {name: str(value) for name, value in values.items()}
     # Text that shows the owner's objects in a list answer (JSON strings, quotes included).
