@@ -6,13 +6,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python scripts/with_database.py --
 
-.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger fuzz
+.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-reports fuzz
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
 	@echo "make test   - set up, lint (ruff), type-check (mypy) and run every test"
 	@echo "make fuzz   - fuzz the API as each role, longer than make test (FUZZ_EXAMPLES=50)"
 	@echo "make lock   - regenerate the hashed locks in requirements/ from pyproject.toml"
+	@echo "make bench-ledger  - ledger posting throughput against pgbench (docs/BENCHMARKS.md)"
+	@echo "make bench-reports - every funder report on 1,000,000 ledger entries (BENCH_ARGS=\"--entries 100000\")"
 
 install: $(STAMP) system-libs
 
@@ -80,3 +82,8 @@ fuzz: install
 # Benchmarks measure and print; they are not part of `make test`.
 bench-ledger: install
 	$(WITH_DB) $(BIN)/python scripts/bench_ledger.py $(BENCH_ARGS)
+
+# 1,000,000 ledger entries and 50,000 enrolments in a scratch database, then every funder
+# report timed (p50/p95); rewrites its section of docs/BENCHMARKS.md unless --no-write.
+bench-reports: install
+	$(WITH_DB) $(BIN)/python scripts/bench_reports.py $(BENCH_ARGS)

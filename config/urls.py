@@ -1,5 +1,6 @@
 """URLs: the versioned API, allauth (headless and its pages), OpenAPI docs, health checks, the
-admin, and the public certificate pages (`/verify/<id>`, `/.well-known/jwks.json`)."""
+admin, the public certificate pages (`/verify/<id>`, `/.well-known/jwks.json`) and the
+funder dashboard (`/funders/<id>/dashboard/`)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -35,6 +36,7 @@ urlpatterns = [
     path("", include("certificates.public_urls")),
     # The co-payment checkout page (Stripe.js), for a learner signed in through /accounts/.
     path("payments/", include("payments.page_urls")),
+    path("", include("audit.page_urls")),
     path(
         "providers/invitations/<str:token>",
         provider_views.invitation_page,

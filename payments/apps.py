@@ -17,5 +17,12 @@ class PaymentsConfig(AppConfig):
         from payments.signals import refund_owed
 
         register_deferral_funding(AgreementDeferralFunding())
+
+        # Card payments and refunds join the transfers in the reconciliation with Stripe.
+        from payments.reconciliation import register_source
+        from payments.services.card_reconciliation import CardPaymentSource, CardRefundSource
+
+        register_source(CardPaymentSource())
+        register_source(CardRefundSource())
         register_co_payment_collection(CoPaymentCollector())
         post_save.connect(refund_owed, sender=Refund, dispatch_uid="payments.refund_owed")

@@ -11,6 +11,7 @@ below, when this module is imported.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,9 +62,9 @@ class Difference:
 class Source(Protocol):
     kind: str
 
-    def ours(self, since: dt.datetime) -> list[Record]: ...
+    def ours(self, since: dt.datetime) -> Iterable[Record]: ...
 
-    def theirs(self, since: dt.datetime) -> list[Record]: ...
+    def theirs(self, since: dt.datetime) -> Iterable[Record]: ...
 
 
 _SOURCES: dict[str, Source] = {}
@@ -79,7 +80,7 @@ def registered_sources() -> list[Source]:
     return list(_SOURCES.values())
 
 
-def compare(kind: str, ours: list[Record], theirs: list[Record]) -> list[Difference]:
+def compare(kind: str, ours: Iterable[Record], theirs: Iterable[Record]) -> list[Difference]:
     mine = {record.key: record for record in ours}
     stripe = {record.key: record for record in theirs}
     differences = []

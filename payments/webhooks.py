@@ -85,8 +85,17 @@ def event_process(*, event_pk: int) -> str:
     return row.status
 
 
+# An event left "processing" this long had its worker die mid-handler: it is retried.
+STALE_PROCESSING = dt.timedelta(minutes=15)
+
+
 def events_due_for_retry(*, now: dt.datetime | None = None) -> list[int]:
     now = now or timezone.now()
+    StripeEvent.objects.filter(
+        status=StripeEvent.Status.PROCESSING, received_at__lt=now - STALE_PROCESSING
+    ).exclude(processed_at__isnull=False).update(
+        status=StripeEvent.Status.FAILED, last_error="The worker stopped while processing it."
+    )
     due = []
     for pk, attempts, received in StripeEvent.objects.filter(
         status__in=[StripeEvent.Status.FAILED, StripeEvent.Status.RECEIVED],

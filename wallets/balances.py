@@ -107,14 +107,24 @@ GROUP BY a.kind, a.owner_provider_id, t.kind
 """
 
 
+ByKind = list[tuple[str, int | None, str, int]]
+
+
 def programme_money(
-    *, programme: FundingProgramme, as_of: dt.datetime | None = None
+    *, programme: FundingProgramme, as_of: dt.datetime | None = None, by_kind: ByKind | None = None
 ) -> ProgrammeMoney:
-    """The programme's figures now (or at `as_of`), and the same per provider. Three queries."""
-    with connection.cursor() as cursor:
-        cursor.execute(_BY_KIND, [programme.pk, as_of, as_of])
-        # SUM over bigint is numeric in PostgreSQL: back to exact Python integers.
-        rows = [(a, p, t, int(amount)) for a, p, t, amount in cursor.fetchall()]
+    """The programme's figures now (or at `as_of`), and the same per provider. Three queries.
+
+    `by_kind`: the (account kind, provider, transaction kind, amount) sums of the entries up
+    to `as_of` when the caller already has them (the audit reports keep exact summaries).
+    """
+    if by_kind is not None:
+        rows = by_kind
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_BY_KIND, [programme.pk, as_of, as_of])
+            # SUM over bigint is numeric in PostgreSQL: back to exact Python integers.
+            rows = [(a, p, t, int(amount)) for a, p, t, amount in cursor.fetchall()]
 
     def total(account_kind: str, *transaction_kinds: str, provider: int | None = None) -> int:
         return sum(

@@ -317,6 +317,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.reconcile_stripe",
         "schedule": crontab(minute=30, hour=5),
     },
+    "refresh-report-summaries": {"task": "audit.refresh_report_summaries", "schedule": 5 * 60},
 }
 
 # Days a learner has to answer an offer (never past the cohort's first session).

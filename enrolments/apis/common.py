@@ -41,6 +41,12 @@ class EnrolmentOutputSerializer(serializers.Serializer):
     deferred_part = serializers.IntegerField()
     programme_id = serializers.IntegerField(allow_null=True)
     offered_at = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    payment_due_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="While `payment_pending`: pay the co-payment by card before this (see "
+        "`GET /api/v1/enrolments/{id}/checkout`), or the seat and held funds are released.",
+    )
     first_session = serializers.DateField(source="cohort.first_session", allow_null=True)
     last_session = serializers.DateField(source="cohort.last_session", allow_null=True)
     provider_recorded_start_at = serializers.DateTimeField(allow_null=True)

@@ -1,7 +1,7 @@
 """The Stripe gateway: the only package that imports the `stripe` SDK (a test enforces it).
 
 `core` holds client construction, errors, idempotency keys, PaymentIntents, refunds, listing
-and webhook verification; `connect` (Connect accounts, links, transfers) is added beside it.
+and webhook verification; `connect` (Connect accounts, links, transfers) sits beside it.
 """
 
 from payments.gateway.core import (

@@ -21,15 +21,9 @@ from typing import Any, Protocol
 import stripe
 from django.conf import settings
 
-
-class GatewayError(Exception):
-    """Stripe refused the request, or answered something we cannot use: the call did not
-    happen (safe to record as failed)."""
-
-
-class GatewayTimeout(GatewayError):
-    """No answer: the call may or may not have happened. Retry with the same idempotency key
-    or ask Stripe; never record it as failed."""
+# One set of errors for the whole gateway: a timeout may have happened (retry with the same
+# key, never record it as failed); any other GatewayError did not happen.
+from payments.gateway.core import GatewayError, GatewayTimeout
 
 
 def idempotency_key(kind: str, record_id: int, attempt: int = 1) -> str:

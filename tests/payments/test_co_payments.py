@@ -384,3 +384,54 @@ def test_failed_events_are_visible_to_staff_and_retried_from_the_admin(
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.ACCEPTED
     assert ledger_verify().ok
+
+
+def test_accepting_over_the_api_answers_payment_pending_with_the_time_to_pay(
+    stripe_settings: str,  # noqa: ARG001
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    world = co_payment_world()
+    enrolment = world.offered()
+    learner = client_for(enrolment.learner)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = learner.post(
+            f"/api/v1/enrolments/{enrolment.pk}/accept",
+            {},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="a1",
+        )
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["status"] == "payment_pending"
+    assert body["payment_due_at"] is not None
+    checkout = learner.get(f"/api/v1/enrolments/{enrolment.pk}/checkout").json()
+    assert checkout["client_secret"] == card_payment(enrolment).client_secret != ""
+    # A retry with the same key replays the answer: no second payment record or intent.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = learner.post(
+            f"/api/v1/enrolments/{enrolment.pk}/accept",
+            {},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="a1",
+        )
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert CardPayment.objects.filter(enrolment=enrolment).count() == 1
+
+
+def test_an_event_whose_worker_died_mid_handler_is_retried(
+    stripe_settings: str,  # noqa: ARG001
+) -> None:
+    from payments.tasks import repair_card_calls
+
+    stuck = StripeEvent.objects.create(
+        event_id="evt_stuck",
+        type="customer.created",
+        payload={"id": "evt_stuck", "type": "customer.created", "data": {"object": {}}},
+        status=StripeEvent.Status.PROCESSING,
+        attempts=1,
+    )
+    assert repair_card_calls()["events"] == 0  # maybe still running: left alone
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20), tick=False):
+        assert repair_card_calls()["events"] == 1
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.attempts) == (StripeEvent.Status.IGNORED, 2)

@@ -1,0 +1,55 @@
+"""The reports' summaries change nothing but speed: the same figures before and after a
+refresh, and entries posted after it are read live above the watermark."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from audit.reports.catalogue import REPORTS
+from audit.reports.summaries import summaries_refresh, summarised_id
+from audit.tasks import refresh_report_summaries
+from tests.audit.helpers import WIDE, everything_world, finished, report_url
+from tests.helpers import client_for
+from wallets.models import LedgerEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def everything(client: Any, programme_id: int) -> dict[str, Any]:
+    return {
+        name: client.get(report_url(programme_id, name), WIDE).json()["rows"] for name in REPORTS
+    }
+
+
+def test_reports_read_the_same_before_and_after_the_summaries_catch_up() -> None:
+    world = everything_world()
+    client = client_for(world.officer, mfa=True)
+    live = everything(client, world.programme.pk)
+    # The first refresh notes the last entry; the next, with nothing older in flight,
+    # summarises everything up to it.
+    summaries_refresh()
+    assert refresh_report_summaries() == LedgerEntry.objects.latest("pk").pk == summarised_id()
+    assert everything(client, world.programme.pk) == live
+
+    # A place finished after the summary: read live above the watermark, added exactly.
+    finished(world, world.learner())
+    after = everything(client, world.programme.pk)
+    paid = {row["figure"]: row["amount"] for row in after["totals"]}["paid_to_providers"]
+    assert paid == 760_000 + 400_000
+    assert sum(row["paid"] for row in after["spend-by-provider"]) == paid
+    summaries_refresh()
+    summaries_refresh()
+    assert summarised_id() == LedgerEntry.objects.latest("pk").pk
+    assert everything(client, world.programme.pk) == after
+
+
+def test_a_refresh_with_nothing_new_changes_nothing() -> None:
+    world = everything_world()
+    summaries_refresh()
+    first = summaries_refresh()
+    assert summaries_refresh() == first
+    assert summaries_refresh() == first
+    assert first == LedgerEntry.objects.latest("pk").pk
+    assert world.programme.pk
