@@ -160,6 +160,24 @@ MATRIX: dict[Operation, str] = {
     ("GET", "/api/v1/funder/programmes/{programme_id}/payouts"):         "401  404  404  404  404  404  ok   404  ok   404",
     ("GET", "/api/v1/providers/{provider_id}/payouts"):                  "401  404  404  ok   ok   404  404  404  404  404",
     ("POST", "/api/v1/providers/{provider_id}/payouts/onboarding"):      "401  404  404  403  ok   404  404  404  404  404",
+    # Funder reports (JSON and CSV): the funder's officers and auditors; people with no funder
+    # role get 403 whatever the id (audit/apis/reports.py), another funder's officers 404.
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/learners-by-stage"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/learners-by-stage.csv"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/provider-outcomes"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/provider-outcomes.csv"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-course"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-course.csv"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-month"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-month.csv"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-provider"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-provider.csv"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-region"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-region.csv"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-skill"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/spend-by-skill.csv"):"401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/totals"):  "401  403  403  403  403  403  ok   404  ok   403",
+    ("GET", "/api/v1/funder/programmes/{programme_id}/reports/totals.csv"):"401  403  403  403  403  403  ok   404  ok   403",
 }  # fmt: skip
 
 # Bodies for operations whose permission check reads the body (an object named in it) or
