@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python scripts/with_database.py --
 
-.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-reports bench-catalogue bench-api
+.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-reports bench-catalogue bench-api fuzz
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
 	@echo "make test   - set up, lint (ruff), type-check (mypy) and run every test"
+	@echo "make fuzz   - fuzz the API as each role, longer than make test (FUZZ_EXAMPLES=50)"
 	@echo "make lock   - regenerate the hashed locks in requirements/ from pyproject.toml"
 	@echo "make bench-ledger  - ledger posting throughput against pgbench (docs/BENCHMARKS.md)"
 	@echo "make bench-reports - every funder report on 1,000,000 ledger entries (BENCH_ARGS=\"--entries 100000\")"
@@ -72,6 +73,13 @@ lock: install
 
 clean-data:
 	rm -rf .data
+
+# Fuzzing (schemathesis) as anonymous, a learner, a provider admin and a funder officer, with
+# more examples per operation than the bounded run inside `make test` (tests/security).
+FUZZ_EXAMPLES ?= 50
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(WITH_DB) $(BIN)/python -m pytest --no-cov -p no:randomly \
+		tests/security/test_fuzz.py $(PYTEST_ARGS)
 
 # Benchmarks measure and print; they are not part of `make test`.
 bench-ledger: install

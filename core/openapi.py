@@ -15,9 +15,10 @@ from drf_spectacular.openapi import AutoSchema
 ACCESS_OPEN = "**Access:** open to anyone; no sign-in."
 ACCESS_SIGNED_IN = "**Access:** any signed-in person, acting for themselves."
 ACCESS_ROLE = (
-    "**Access:** the people of the provider or funder concerned (or platform staff), signed "
-    "in with a session that passed two-factor authentication (403 `mfa_required` / "
-    "`mfa_session_required` otherwise). Another organisation's objects answer 404."
+    "**Access:** the people of the provider or funder concerned, signed in with a session "
+    "that passed two-factor authentication (403 `mfa_required` / `mfa_session_required` "
+    "otherwise). Another organisation's objects answer 404; so do they to platform staff, "
+    "who work in the admin."
 )
 IDEMPOTENT = (
     "**Moves money:** send an `Idempotency-Key`; a retry with the same key and body returns "
@@ -25,6 +26,19 @@ IDEMPOTENT = (
     "`idempotency_conflict`. Limited by the `money` rate. A busy database answers 503 with "
     "`Retry-After`."
 )
+
+BAD_CURSOR = {
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    "description": "Not found: the cursor is not one of ours (`not_found`).",
+}
+
+CURSOR_PARAMETER = {
+    "name": "cursor",
+    "required": False,
+    "in": "query",
+    "description": "The pagination cursor value (from `next` or `previous`).",
+    "schema": {"type": "string"},
+}
 
 
 class ApiAutoSchema(AutoSchema):
@@ -57,7 +71,17 @@ class ApiAutoSchema(AutoSchema):
         if operation is not None and self._is_open():
             # Open to anyone, and said so: an empty security requirement, not just none given.
             operation["security"] = []
+        if operation is not None and self._answers_bad_cursors_with_404():
+            # A cursor that was tampered with answers 404 (core.pagination): say so.
+            operation["responses"].setdefault("404", BAD_CURSOR)
+            parameters = operation.setdefault("parameters", [])
+            if not any(parameter["name"] == "cursor" for parameter in parameters):
+                parameters.append(CURSOR_PARAMETER)
         return operation
+
+    def _answers_bad_cursors_with_404(self) -> bool:
+        """A cursor list: a GET on a view that pages with its `pagination_class`."""
+        return self.method == "GET" and getattr(self.view, "pagination_class", None) is not None
 
     def get_auth(self) -> list[dict[str, list[Any]]]:
         return [] if self._is_open() else super().get_auth()

@@ -171,6 +171,7 @@ class InvitationPagination(IdCursorPagination):
 
 
 class ProviderInvitationCreateApi(APIView):
+    pagination_class = InvitationPagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class InviteInputSerializer(serializers.Serializer):
@@ -193,7 +194,7 @@ class ProviderInvitationCreateApi(APIView):
         invitations = invitations_for_provider(
             provider=provider, state=filters.validated_data.get("state")
         )
-        paginator = InvitationPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(invitations, request, view=self)
         return paginator.get_paginated_response(InvitationListSerializer(page, many=True).data)
 

@@ -42,6 +42,7 @@ class FlagOutputSerializer(serializers.Serializer):
 
 
 class ProgrammeFlagListApi(APIView):
+    pagination_class = FlagPagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class FlagFilterSerializer(serializers.Serializer):
@@ -67,7 +68,7 @@ class ProgrammeFlagListApi(APIView):
             flags = flags.filter(status=filters.validated_data["status"])
         if "rule" in filters.validated_data:
             flags = flags.filter(rule=filters.validated_data["rule"])
-        paginator = FlagPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(flags, request, view=self)
         return paginator.get_paginated_response(FlagOutputSerializer(page, many=True).data)
 

@@ -38,6 +38,7 @@ class AuditRecordSerializer(serializers.Serializer):
 
 
 class ProgrammeTrailApi(APIView):
+    pagination_class = TrailPagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     @extend_schema(
@@ -53,7 +54,7 @@ class ProgrammeTrailApi(APIView):
     )
     def get(self, request: Request, programme_id: int) -> Response:
         records = trail_for_member(user=request.user, programme_id=programme_id)
-        paginator = TrailPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(records, request, view=self)
         return paginator.get_paginated_response(AuditRecordSerializer(page, many=True).data)
 

@@ -21,13 +21,15 @@ from core.schema import ERROR_RESPONSES, NOT_FOUND
 
 
 class MyCertificateListApi(APIView):
+    pagination_class = CertificatePagination
+
     @extend_schema(
         operation_id="certificates_mine",
         summary="Your certificates, newest first (superseded and revoked ones say so)",
         responses={200: CertificateSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        paginator = CertificatePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             certificates_for_learner(user=request.user), request, view=self
         )

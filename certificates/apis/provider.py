@@ -105,6 +105,8 @@ class ProviderCohortCertificatesApi(_ProviderApi):
 
 
 class ProviderCertificateListApi(_ProviderApi):
+    pagination_class = CertificatePagination
+
     class CertificateFilterSerializer(serializers.Serializer):
         cohort = serializers.IntegerField(required=False, min_value=1)
         status = serializers.ChoiceField(choices=Certificate.Status.choices, required=False)
@@ -123,7 +125,7 @@ class ProviderCertificateListApi(_ProviderApi):
             queryset = queryset.filter(enrolment__cohort_id=filters.validated_data["cohort"])
         if "status" in filters.validated_data:
             queryset = queryset.filter(status=filters.validated_data["status"])
-        paginator = CertificatePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(CertificateSerializer(page, many=True).data)
 

@@ -141,6 +141,7 @@ class PublicThrottle(ScopedRateThrottle):
 
 
 class CatalogueListApi(APIView):
+    pagination_class = CataloguePagination
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle, PublicThrottle]
     throttle_scope = "public"
@@ -158,7 +159,7 @@ class CatalogueListApi(APIView):
         data = dict(filters.validated_data)
         ordering = ORDERINGS[data.pop("ordering")]
         courses = catalogue_courses(filters=CatalogueFilters(**data))
-        paginator = CataloguePagination()
+        paginator = self.pagination_class()
         paginator.ordering = ordering
         page = paginator.paginate_queryset(courses, request, view=self) or []
         context: dict[str, Any] = {}

@@ -128,6 +128,7 @@ class ProviderCoursePagination(DefaultCursorPagination):
 
 
 class ProviderCourseListCreateApi(APIView):
+    pagination_class = ProviderCoursePagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     @extend_schema(
@@ -137,7 +138,7 @@ class ProviderCourseListCreateApi(APIView):
     )
     def get(self, request: Request, provider_id: int) -> Response:
         provider_get_for_member(user=request.user, provider_id=provider_id)
-        paginator = ProviderCoursePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             course_list_for_member(user=request.user, provider_id=provider_id), request, view=self
         )

@@ -61,6 +61,7 @@ class ProviderEarningsPagination(DefaultCursorPagination):
 
 
 class ProviderEarningsApi(APIView):
+    pagination_class = ProviderEarningsPagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class ProviderEarningsOutputSerializer(serializers.Serializer):
@@ -92,7 +93,7 @@ class ProviderEarningsApi(APIView):
             totals.clawed_back += earnings.clawed_back
             totals.returned_to_learners += earnings.returned_to_learners
         cohorts = Cohort.objects.filter(pk__in=list(by_cohort)).select_related("course")
-        paginator = ProviderEarningsPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(cohorts, request, view=self) or []
         rows = [
             {

@@ -17,6 +17,7 @@ from core.throttling import MONEY_THROTTLES
 from enrolments.apis.common import (
     TRANSITION_ERRORS,
     EnrolmentOutputSerializer,
+    EnrolmentPagination,
     EventSerializer,
     ProblemSerializer,
     acting_user,
@@ -40,6 +41,7 @@ from users.permissions import HasRoleMFA
 
 
 class FunderEnrolmentListApi(APIView):
+    pagination_class = EnrolmentPagination  # what enrolment_page uses; the schema reads it
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class FunderFilterSerializer(serializers.Serializer):

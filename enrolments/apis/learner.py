@@ -16,6 +16,7 @@ from courses.selectors import cohort_get_open
 from enrolments.apis.common import (
     TRANSITION_ERRORS,
     EnrolmentOutputSerializer,
+    EnrolmentPagination,
     EventSerializer,
     ProblemSerializer,
     ReasonSerializer,
@@ -66,6 +67,8 @@ class CohortApplyApi(APIView):
 
 
 class MyEnrolmentListApi(APIView):
+    pagination_class = EnrolmentPagination  # what enrolment_page uses; the schema reads it
+
     @extend_schema(
         operation_id="enrolments_mine",
         summary="Your enrolments, newest first",

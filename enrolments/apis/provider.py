@@ -18,6 +18,7 @@ from courses.selectors import cohort_get_for_member
 from enrolments.apis.common import (
     TRANSITION_ERRORS,
     EnrolmentOutputSerializer,
+    EnrolmentPagination,
     EventSerializer,
     ReasonSerializer,
     acting_user,
@@ -41,6 +42,7 @@ from users.permissions import HasRoleMFA
 
 
 class ProviderCohortEnrolmentsApi(APIView):
+    pagination_class = EnrolmentPagination  # what enrolment_page uses; the schema reads it
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class StatusFilterSerializer(serializers.Serializer):

@@ -184,6 +184,7 @@ class AgreementPagination(DefaultCursorPagination):
 
 
 class ProgrammeAgreementListApi(APIView):
+    pagination_class = AgreementPagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class FilterSerializer(serializers.Serializer):
@@ -214,7 +215,7 @@ class ProgrammeAgreementListApi(APIView):
             queryset = queryset.filter(
                 declaration_flagged_at__isnull=not filters.validated_data["flagged"]
             )
-        paginator = AgreementPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, self)
         return paginator.get_paginated_response(
             FunderAgreementSummarySerializer(page, many=True).data

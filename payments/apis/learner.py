@@ -97,6 +97,7 @@ class DisclosureSerializer(serializers.Serializer):
 
 
 class AgreementListCreateApi(APIView):
+    pagination_class = AgreementPagination
     throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
 
@@ -110,7 +111,7 @@ class AgreementListCreateApi(APIView):
         summary="Your repayment agreements",
     )
     def get(self, request: Request) -> Response:
-        paginator = AgreementPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(agreements_for_learner(user=request.user), request, self)
         return paginator.get_paginated_response(AgreementSummarySerializer(page, many=True).data)
 

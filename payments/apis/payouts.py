@@ -102,6 +102,7 @@ class ProviderPayoutPagination(DefaultCursorPagination):
 
 
 class ProviderPayoutListApi(APIView):
+    pagination_class = ProviderPayoutPagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class PayoutListOutputSerializer(serializers.Serializer):
@@ -125,7 +126,7 @@ class ProviderPayoutListApi(APIView):
             "items__milestone_payment__enrolment__learner",
             "items__milestone_payment__enrolment__cohort__course",
         )
-        paginator = ProviderPayoutPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(payouts, request, view=self) or []
         account = getattr(provider, "connected_account", None)
         return Response(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import re
 from base64 import b64encode
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -187,3 +189,30 @@ def test_the_cursor_lists_tested_here_are_all_of_them() -> None:
 
     walk(get_resolver().url_patterns)
     assert found == set(LISTS)
+
+
+def test_every_cursor_list_is_documented_as_a_page_with_its_bad_cursor_404() -> None:
+    """Found by fuzzing: the lists were documented as bare arrays, without the 404 a crafted
+    cursor gets, so clients generated from the schema could not read a single page."""
+    from django.test import Client
+    from django.urls import Resolver404, resolve
+
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    documented: dict[str, dict[str, Any]] = {}
+    for path, item in schema["paths"].items():
+        if "get" not in item:
+            continue
+        try:
+            name = resolve(re.sub(r"\{\w+\}", "1", path)).url_name
+        except Resolver404:
+            continue
+        if name in LISTS:
+            documented[name] = item["get"]
+    assert set(documented) == set(LISTS)
+    components = schema["components"]["schemas"]
+    for name, operation in documented.items():
+        page = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        properties = components[page["$ref"].rsplit("/", 1)[1]]["properties"]
+        assert {"next", "previous"} <= set(properties), name
+        assert "404" in operation["responses"], name
+        assert "cursor" in {p["name"] for p in operation.get("parameters", [])}, name

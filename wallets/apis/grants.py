@@ -43,6 +43,7 @@ class ApplicationPagination(DefaultCursorPagination):
 
 
 class ProgrammeApplicationListApi(APIView):
+    pagination_class = ApplicationPagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class FilterSerializer(serializers.Serializer):
@@ -63,7 +64,7 @@ class ProgrammeApplicationListApi(APIView):
         queryset = programme.applications.select_related("programme", "learner")
         if "status" in filters.validated_data:
             queryset = queryset.filter(status=filters.validated_data["status"])
-        paginator = ApplicationPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(ApplicationOutputSerializer(page, many=True).data)
 
@@ -125,6 +126,7 @@ class GrantPagination(DefaultCursorPagination):
 
 
 class ProgrammeGrantListCreateApi(APIView):
+    pagination_class = GrantPagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
     throttle_classes = MONEY_THROTTLES
     throttle_scope = "money"
@@ -141,7 +143,7 @@ class ProgrammeGrantListCreateApi(APIView):
     def get(self, request: Request, programme_id: int) -> Response:
         programme = programme_get_for_member(user=request.user, programme_id=programme_id)
         queryset = programme.grants.select_related("learner", "programme", "pot")
-        paginator = GrantPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(GrantOutputSerializer(page, many=True).data)
 

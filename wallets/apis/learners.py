@@ -106,13 +106,15 @@ class StatementLineSerializer(serializers.Serializer):
 
 
 class WalletStatementApi(APIView):
+    pagination_class = StatementPagination
+
     @extend_schema(
         operation_id="wallet_statement",
         summary="Every movement of your wallet's money, newest first (cursor-paginated)",
         responses={200: StatementLineSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        paginator = StatementPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             wallet_statement_for_learner(user=request.user), request, view=self
         )

@@ -146,6 +146,7 @@ def acting_officer(request: Request) -> User:
 
 
 class ProgrammeListCreateApi(APIView):
+    pagination_class = ProgrammePagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class FilterSerializer(serializers.Serializer):
@@ -166,7 +167,7 @@ class ProgrammeListCreateApi(APIView):
             queryset = queryset.filter(funder_id=filters.validated_data["funder_id"])
         if "status" in filters.validated_data:
             queryset = queryset.filter(status=filters.validated_data["status"])
-        paginator = ProgrammePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(ProgrammeOutputSerializer(page, many=True).data)
 
@@ -417,6 +418,7 @@ class ApprovalPagination(IdCursorPagination):
 
 
 class ProgrammeProviderApproveApi(APIView):
+    pagination_class = ApprovalPagination
     permission_classes = [IsAuthenticated, HasRoleMFA]
 
     class ProviderApproveInputSerializer(serializers.Serializer):
@@ -432,7 +434,7 @@ class ProgrammeProviderApproveApi(APIView):
         approvals = ProgrammeProviderApproval.objects.filter(programme=programme).select_related(
             "provider", "approved_by"
         )
-        paginator = ApprovalPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(approvals, request, view=self)
         return paginator.get_paginated_response(ApprovedProviderSerializer(page, many=True).data)
 
