@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python scripts/with_database.py --
 
-.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger
+.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-grants
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
 	@echo "make test   - set up, lint (ruff), type-check (mypy) and run every test"
 	@echo "make lock   - regenerate the hashed locks in requirements/ from pyproject.toml"
+	@echo "make bench-grants - credit 1,000,000 wallets from one CSV and measure (BENCH_ARGS=\"--rows 100000\")"
 
 install: $(STAMP) system-libs
 
@@ -71,3 +72,6 @@ clean-data:
 # Benchmarks measure and print; they are not part of `make test`.
 bench-ledger: install
 	$(WITH_DB) $(BIN)/python scripts/bench_ledger.py $(BENCH_ARGS)
+
+bench-grants: install
+	$(WITH_DB) $(BIN)/python scripts/bench_grants.py $(BENCH_ARGS)

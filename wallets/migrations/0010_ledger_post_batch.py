@@ -94,6 +94,8 @@ DECLARE
     e record;
     v_new_ord int[];
     v_new_id bigint[];
+    v_txn_of bigint[];
+    i int;
     v_accounts bigint[];
     v_locked int;
     cur_account bigint := NULL;
@@ -165,22 +167,30 @@ BEGIN
         INTO v_new_ord, v_new_id
         FROM ins JOIN input ON input.k = ins.idempotency_key;
 
+    -- v_txn_of[posting] is its new transaction, NULL for a replay: a direct lookup, so a batch
+    -- of thousands of postings never compares every posting with every other.
+    v_txn_of := array_fill(NULL::bigint, ARRAY[n]);
+    FOR i IN 1 .. coalesce(array_length(v_new_ord, 1), 0) LOOP
+        v_txn_of[v_new_ord[i]] := v_new_id[i];
+    END LOOP;
+
     -- Keys used before: the same request is a replay; another request under the key is refused.
-    SELECT t.id, x.k INTO bad
-        FROM unnest(p_keys, p_fingerprints) WITH ORDINALITY AS x(k, f, ord)
-        JOIN wallets_ledgertransaction t ON t.idempotency_key = x.k
-        WHERE NOT (x.ord::int = ANY (coalesce(v_new_ord, '{}')))
-          AND t.fingerprint IS DISTINCT FROM coalesce(x.f, '')
-        LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'idempotency key % was used for a different request', bad.k
-            USING ERRCODE = 'SW004', DETAIL = bad.id::text;
+    IF coalesce(array_length(v_new_ord, 1), 0) < n THEN
+        SELECT t.id, x.k INTO bad
+            FROM unnest(p_keys, p_fingerprints) WITH ORDINALITY AS x(k, f, ord)
+            JOIN wallets_ledgertransaction t ON t.idempotency_key = x.k
+            WHERE v_txn_of[x.ord] IS NULL AND t.fingerprint IS DISTINCT FROM coalesce(x.f, '')
+            LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'idempotency key % was used for a different request', bad.k
+                USING ERRCODE = 'SW004', DETAIL = bad.id::text;
+        END IF;
     END IF;
 
     IF v_new_ord IS NOT NULL THEN
         SELECT array_agg(DISTINCT l.acc) INTO v_accounts
             FROM unnest(p_line_txn, p_line_accounts) AS l(t, acc)
-            WHERE l.t = ANY (v_new_ord);
+            WHERE v_txn_of[l.t] IS NOT NULL;
         -- Each account locked once, in primary-key order (as ledger_post() does): no deadlock.
         SELECT count(*) INTO v_locked FROM (
             SELECT 1 FROM wallets_ledgeraccount WHERE id = ANY (v_accounts) ORDER BY id FOR UPDATE
@@ -196,12 +206,12 @@ BEGIN
         END IF;
 
         FOR e IN
-            SELECT l.acc, nt.id AS txn, l.a, ac.entry_count, ac.balance, ac.last_hash,
+            SELECT l.acc, v_txn_of[l.t] AS txn, l.a, ac.entry_count, ac.balance, ac.last_hash,
                    ac.allow_negative
                 FROM unnest(p_line_txn, p_line_accounts, p_line_amounts) AS l(t, acc, a)
-                JOIN unnest(v_new_ord, v_new_id) AS nt(ord, id) ON nt.ord = l.t
                 JOIN wallets_ledgeraccount ac ON ac.id = l.acc
-                ORDER BY l.acc, nt.id
+                WHERE v_txn_of[l.t] IS NOT NULL
+                ORDER BY l.acc, 2
         LOOP
             IF cur_account IS DISTINCT FROM e.acc THEN
                 cur_account := e.acc;
@@ -247,10 +257,10 @@ BEGIN
     PERFORM set_config('ledger.batch', 'off', true);
 
     RETURN QUERY
-        SELECT x.ord::int, coalesce(nt.id, t.id), nt.id IS NULL
+        SELECT x.ord::int, coalesce(v_txn_of[x.ord], t.id), v_txn_of[x.ord] IS NULL
             FROM unnest(p_keys) WITH ORDINALITY AS x(k, ord)
-            LEFT JOIN unnest(v_new_ord, v_new_id) AS nt(ord, id) ON nt.ord = x.ord
-            LEFT JOIN wallets_ledgertransaction t ON nt.id IS NULL AND t.idempotency_key = x.k
+            LEFT JOIN wallets_ledgertransaction t
+                ON v_txn_of[x.ord] IS NULL AND t.idempotency_key = x.k
             ORDER BY x.ord;
 END $$;
 """.replace("{BATCH_OFF}", BATCH_OFF)
