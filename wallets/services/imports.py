@@ -87,14 +87,17 @@ LEFT JOIN users_user u ON s.error = '' AND lower(u.email) = s.email
 """  # noqa: S608 - fixed text; every value is bound
 
 _BATCH_ROWS_SQL = """
-SELECT r.line, r.learner_id, r.amount, r.application_id,
-       EXISTS (SELECT 1 FROM wallets_grant g
-               WHERE g.programme_id = %s AND g.learner_id = r.learner_id) AS granted
+SELECT r.line, r.learner_id, r.amount, r.application_id
 FROM wallets_grantimportrow r
 WHERE r.grant_import_id = %s AND r.error = '' AND r.line > %s
 ORDER BY r.line
 LIMIT %s
 """
+# Probed by index for the batch's learners only: an EXISTS in the query above may be planned
+# as a hash join over every grant of the programme, which grows with each batch.
+_GRANTED_SQL = (
+    "SELECT learner_id FROM wallets_grant WHERE programme_id = %s AND learner_id = ANY(%s)"
+)
 
 _POSTED_ROWS_SQL = """
 SELECT r.line, t.id, g.amount, pot.account_id, pot.id
@@ -403,16 +406,17 @@ def _post_batch(import_id: int, size: int, began: float) -> bool:
     if grant_import.posting_started_at is None:
         grant_import.posting_started_at = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(
-            _BATCH_ROWS_SQL, [programme.pk, grant_import.pk, grant_import.posted_through, size]
-        )
+        cursor.execute(_BATCH_ROWS_SQL, [grant_import.pk, grant_import.posted_through, size])
         rows = cursor.fetchall()
+        if rows:
+            cursor.execute(_GRANTED_SQL, [programme.pk, [row[1] for row in rows]])
+            granted = {learner for (learner,) in cursor.fetchall()}
     if not rows:
         grant_import.status = GrantImport.Status.DONE
         grant_import.finished_at = timezone.now()
         grant_import.save()
         return False
-    fresh = [row for row in rows if not row[4]]  # someone granted the others meanwhile
+    fresh = [row for row in rows if row[1] not in granted]  # others were granted meanwhile
     if fresh:
         _grant_rows(grant_import, programme, fresh)
     grant_import.posted_through = rows[-1][0]
