@@ -93,11 +93,16 @@ WHERE r.grant_import_id = %s AND r.error = '' AND r.line > %s
 ORDER BY r.line
 LIMIT %s
 """
-# Probed by index for the batch's learners only: an EXISTS in the query above may be planned
-# as a hash join over every grant of the programme, which grows with each batch.
-_GRANTED_SQL = (
-    "SELECT learner_id FROM wallets_grant WHERE programme_id = %s AND learner_id = ANY(%s)"
-)
+# One unique-index probe per learner of the batch. Neither an EXISTS in the query above nor
+# `learner_id = ANY(...)` is safe: while the grants table grows faster than its statistics,
+# both were planned as scans of every grant of the programme, slower with each batch.
+_GRANTED_SQL = """
+SELECT u.learner FROM unnest(%s::bigint[]) AS u(learner)
+CROSS JOIN LATERAL (
+    SELECT 1 FROM wallets_grant g
+    WHERE g.programme_id = %s AND g.learner_id = u.learner LIMIT 1
+) AS found
+"""
 
 _POSTED_ROWS_SQL = """
 SELECT r.line, t.id, g.amount, pot.account_id, pot.id
@@ -409,7 +414,7 @@ def _post_batch(import_id: int, size: int, began: float) -> bool:
         cursor.execute(_BATCH_ROWS_SQL, [grant_import.pk, grant_import.posted_through, size])
         rows = cursor.fetchall()
         if rows:
-            cursor.execute(_GRANTED_SQL, [programme.pk, [row[1] for row in rows]])
+            cursor.execute(_GRANTED_SQL, [[row[1] for row in rows], programme.pk])
             granted = {learner for (learner,) in cursor.fetchall()}
     if not rows:
         grant_import.status = GrantImport.Status.DONE
