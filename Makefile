@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python scripts/with_database.py --
 
-.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-reports bench-catalogue bench-api fuzz
+.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-reports bench-catalogue bench-api fuzz bench-grants
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-reports - every funder report on 1,000,000 ledger entries (BENCH_ARGS=\"--entries 100000\")"
 	@echo "make bench-catalogue - catalogue search (100k courses) and statements (1M entries) p95"
 	@echo "make bench-api - gunicorn under a mixed load (search, wallet, applications) vs /healthz"
+	@echo "make bench-grants - credit 1,000,000 wallets from one CSV and measure (BENCH_ARGS=\"--rows 100000\")"
 
 install: $(STAMP) system-libs
 
@@ -98,3 +99,5 @@ bench-catalogue: install
 # gunicorn on a free loopback port under a mixed load for a bounded time, beside /healthz.
 bench-api: install
 	$(WITH_DB) $(BIN)/python scripts/bench_api.py $(BENCH_ARGS)
+bench-grants: install
+	$(WITH_DB) $(BIN)/python scripts/bench_grants.py $(BENCH_ARGS)

@@ -21,6 +21,7 @@ from wallets.models import (
     FunderMembership,
     FundingProgramme,
     Grant,
+    GrantImport,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -139,6 +140,25 @@ class GrantAdmin(ReadOnlyAdmin):
     list_display = ("learner", "programme", "amount", "granted_by", "created_at")
     list_filter = ("programme",)
     search_fields = ("learner__email",)
+
+
+@admin.register(GrantImport)
+class GrantImportAdmin(ReadOnlyAdmin):
+    """Read-only: officers import, cancel and resume through the API or `grants_import`."""
+
+    list_display = (
+        "id",
+        "programme",
+        "source",
+        "status",
+        "total_rows",
+        "valid_rows",
+        "rows_done",
+        "rows_reversed",
+        "created_at",
+    )
+    list_filter = ("status", "source", "programme")
+    search_fields = ("filename", "region", "created_by__email")
 
 
 class WalletPotInline(admin.TabularInline):

@@ -131,6 +131,93 @@ def ledger_post(
     return Posting(transaction_id=row[0], replayed=row[1])
 
 
+@dataclass(frozen=True)
+class BatchPosting:
+    """One transaction of a batch: its own idempotency key, its lines, a memo."""
+
+    idempotency_key: str
+    lines: Sequence[tuple[LedgerAccount | int, int]]
+    memo: str = ""
+    reverses_id: int | None = None
+
+
+_BATCH_SQL = (
+    "SELECT idx, transaction_id, replayed FROM "
+    "ledger_post_batch(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def ledger_post_batch(
+    *,
+    kind: str,
+    currency: str,
+    postings: Sequence[BatchPosting],
+    actor_id: int | None = None,
+) -> list[Posting]:
+    """Post many balanced transactions of one kind and currency in one round trip.
+
+    The whole batch posts or none of it does: one bad posting (unbalanced, an overdraft, a
+    key reused for another request) refuses the batch. A posting whose key already posted
+    the same request is a replay (`replayed=True`) and posts nothing. Each account is locked
+    once, so a programme budget paying thousands of grants is one hot row locked once. See
+    wallets/migrations/0010_ledger_post_batch.py. Returns one Posting per input, in order.
+    """
+    check_currency(currency)
+    if kind not in LedgerTransaction.Kind.values:
+        raise InvalidPosting("Unknown transaction kind.", kind=kind)
+    if not postings:
+        return []
+    keys: list[str] = []
+    fingerprints: list[str] = []
+    memos: list[str] = []
+    reverses: list[int | None] = []
+    line_txn: list[int] = []
+    line_accounts: list[int] = []
+    line_amounts: list[int] = []
+    for index, posting in enumerate(postings, start=1):
+        resolved = [(_account_id(a), check_amount(amount)) for a, amount in posting.lines]
+        account_ids = [account_id for account_id, _ in resolved]
+        if len(resolved) < 2 or len(set(account_ids)) != len(account_ids):
+            raise InvalidPosting(accounts=account_ids, posting=index)
+        if sum(amount for _, amount in resolved) != 0:
+            raise UnbalancedTransaction(total=sum(amount for _, amount in resolved), posting=index)
+        if not 1 <= len(posting.idempotency_key) <= 200:
+            raise InvalidPosting("An idempotency key has 1 to 200 characters.", posting=index)
+        memo = posting.memo[:500]
+        keys.append(posting.idempotency_key)
+        fingerprints.append(posting_fingerprint(kind, currency, resolved, memo))
+        memos.append(memo)
+        reverses.append(posting.reverses_id)
+        for account_id, amount in resolved:
+            line_txn.append(index)
+            line_accounts.append(account_id)
+            line_amounts.append(amount)
+    if len(set(keys)) != len(keys):
+        raise InvalidPosting("Every posting of a batch has its own idempotency key.")
+    arguments = [
+        kind,
+        currency,
+        actor_id,
+        keys,
+        fingerprints,
+        memos,
+        reverses,
+        line_txn,
+        line_accounts,
+        line_amounts,
+    ]
+    try:
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(_BATCH_SQL, arguments)
+            rows = cursor.fetchall()
+    except DatabaseError as exc:
+        error = ledger_error_from_database(exc)
+        if error is exc:
+            raise
+        raise error from exc
+    return [Posting(transaction_id=row[1], replayed=row[2]) for row in rows]
+
+
 def ledger_error_from_database(exc: DatabaseError) -> Exception:
     """The domain error for a refusal raised by the ledger's triggers and functions."""
     cause = exc.__cause__

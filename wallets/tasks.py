@@ -50,3 +50,15 @@ def notify_grant_received(grant_id: int) -> bool:
             "link": f"{settings.FRONTEND_URL}/api/v1/wallet",
         },
     )
+
+
+@shared_task(name="wallets.grant_import_run", acks_late=True, reject_on_worker_lost=True)
+def grant_import_run(import_id: int) -> str:
+    """Post a bulk grant import (or reverse a cancelled one) from its checkpoint to the end.
+
+    Acknowledged late and re-queued when the worker dies: a run killed in the middle starts
+    again from the last committed batch, and each row's key makes a replay post nothing.
+    """
+    from wallets.services.imports import grant_import_run as run
+
+    return run(import_id).status

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wallets.apis import funders, grants, learners, programmes
+from wallets.apis import funders, grants, imports, learners, programmes
 
 urlpatterns = [
     # Funders' officers and auditors
@@ -53,6 +53,26 @@ urlpatterns = [
         "funder/programmes/<int:programme_id>/grants/bulk",
         grants.ProgrammeBulkGrantApi.as_view(),
         name="funder-programme-grants-bulk",
+    ),
+    path(
+        "funder/programmes/<int:programme_id>/grant-imports",
+        imports.ProgrammeGrantImportApi.as_view(),
+        name="funder-programme-grant-imports",
+    ),
+    path(
+        "funder/grant-imports/<int:import_id>",
+        imports.GrantImportDetailApi.as_view(),
+        name="funder-grant-import",
+    ),
+    path(
+        "funder/grant-imports/<int:import_id>/cancel",
+        imports.GrantImportCancelApi.as_view(),
+        name="funder-grant-import-cancel",
+    ),
+    path(
+        "funder/grant-imports/<int:import_id>/resume",
+        imports.GrantImportResumeApi.as_view(),
+        name="funder-grant-import-resume",
     ),
     path(
         "funder/applications/<int:application_id>/approve",

@@ -10,6 +10,7 @@ certificate and repayment services), so the objects are in the states real users
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,7 @@ from users.models import User
 from wallets.eligibility import EligibilityFacts
 from wallets.models import Funder, FundingProgramme, LedgerVerificationRun, ProgrammeApplication
 from wallets.services import application_submit
+from wallets.services.imports import grant_import_create
 from wallets.verification import ledger_verify_and_store
 
 ROLES = (
@@ -157,6 +159,15 @@ def build_world() -> SecurityWorld:
         last_seen_at=now,
     )
 
+    # A grant import (its one row already granted, so it is refused and moves nothing).
+    grant_import = grant_import_create(
+        actor=world.officer,
+        programme=world.programme,
+        stream=io.BytesIO(f"email,amount\n{learner.email},1000\n".encode()),
+        filename="matrix.csv",
+        enqueue=False,
+    )
+
     # A stored ledger verification, as the daily run leaves one.
     ledger_verify_and_store(trigger=LedgerVerificationRun.Trigger.SCHEDULE)
 
@@ -200,6 +211,7 @@ def build_world() -> SecurityWorld:
         "agreement_id": agreement.pk,
         "application_id": application.pk,
         "flag_id": flag.pk,
+        "import_id": grant_import.pk,
     }
     security.path_values = {name: str(value) for name, value in values.items()}
     # Text that shows the owner's objects in a list answer (JSON strings, quotes included).

@@ -1,6 +1,7 @@
 """Wallet models: funders and programmes, the ledger, wallets and pots, applications."""
 
 from wallets.models.funders import Funder, FunderMembership
+from wallets.models.imports import GrantImport, GrantImportRow
 from wallets.models.ledger import (
     LedgerAccount,
     LedgerEntry,
@@ -23,6 +24,8 @@ __all__ = [
     "FunderMembership",
     "FundingProgramme",
     "Grant",
+    "GrantImport",
+    "GrantImportRow",
     "LedgerAccount",
     "LedgerEntry",
     "LedgerTransaction",
