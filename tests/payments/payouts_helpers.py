@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from enrolments.models import Enrolment
 from enrolments.services import enrolment_accept, enrolment_confirm_start, enrolment_record_start
+from enrolments.services.money import provider_payable_account
 from payments.gateway.connect import (
     AccountLink,
     ConnectAccount,
@@ -24,7 +25,8 @@ from payments.gateway.connect import (
     use_connect_gateway,
 )
 from payments.models import ConnectedAccount
-from providers.models import ProviderMembership
+from payments.services.payouts import paid_out_account, payout_in_transit_account
+from providers.models import Provider, ProviderMembership
 from tests.enrolments.helpers import World, make_world
 from tests.factories import ProviderMembershipFactory
 
@@ -206,3 +208,18 @@ def make_payout_world(**kwargs: Any) -> PayoutWorld:
     world = make_world(**kwargs)
     admin = ProviderMembershipFactory.create(provider=world.course.provider, role="admin")
     return PayoutWorld(world, admin)
+
+
+START = 180_000  # the start milestone of a 400_000 course (45%)
+
+
+def balances(world: PayoutWorld) -> tuple[int, int, int]:
+    """(payable, in transit, paid out) of the provider, GBP."""
+    provider = Provider.objects.get(pk=world.provider_id)
+    payable = provider_payable_account(provider, "GBP")
+    payable.refresh_from_db()
+    return (
+        payable.balance,
+        payout_in_transit_account(world.provider_id, "GBP").balance,
+        paid_out_account(world.provider_id, "GBP").balance,
+    )

@@ -15,13 +15,10 @@ from rest_framework.test import APIClient
 from enrolments.errors import ClawbackFailed
 from enrolments.models import Enrolment
 from enrolments.services import cohort_cancel, enrolment_report_problem
-from enrolments.services.money import provider_payable_account
 from payments.gateway.connect import transfer_from_stripe
 from payments.models import ConnectedAccount, Payout
 from payments.services.payouts import (
     on_transfer_event,
-    paid_out_account,
-    payout_in_transit_account,
     payouts_repair,
     payouts_run,
 )
@@ -29,8 +26,10 @@ from providers.models import Provider
 from tests.factories import CohortFactory, FunderMembershipFactory, ProviderMembershipFactory
 from tests.helpers import client_for
 from tests.payments.payouts_helpers import (
+    START,
     FakeConnectGateway,
     PayoutWorld,
+    balances,
     connect,
     make_payout_world,
     transfer_object,
@@ -39,18 +38,6 @@ from wallets.verification import ledger_verify
 
 pytestmark = pytest.mark.django_db
 __all__ = ["connect"]  # the fixture
-
-START = 180_000  # the start milestone of a 400_000 course (45%)
-
-
-def balances(world: PayoutWorld) -> tuple[int, int, int]:
-    """(payable, in transit, paid out) of the provider, GBP."""
-    provider = Provider.objects.get(pk=world.provider_id)
-    return (
-        provider_payable_account(provider, "GBP").balance,
-        payout_in_transit_account(world.provider_id, "GBP").balance,
-        paid_out_account(world.provider_id, "GBP").balance,
-    )
 
 
 def later() -> dt.datetime:

@@ -13,15 +13,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from enrolments.services import enrolment_report_problem
-from enrolments.services.money import provider_payable_account
 from payments.gateway.connect import ConnectAccount, GatewayTimeout
 from payments.models import ConnectedAccount, Payout, PayoutItem
 from payments.services.payouts import (
     on_account_updated,
     on_transfer_event,
-    paid_out_account,
     payout_call,
-    payout_in_transit_account,
     payouts_repair,
     payouts_run,
 )
@@ -29,8 +26,10 @@ from providers.models import Provider
 from tests.factories import ProviderMembershipFactory
 from tests.helpers import client_for
 from tests.payments.payouts_helpers import (
+    START,
     FakeConnectGateway,
     PayoutWorld,
+    balances,
     connect,
     make_payout_world,
     transfer_object,
@@ -39,21 +38,6 @@ from wallets.verification import ledger_verify
 
 pytestmark = pytest.mark.django_db
 __all__ = ["connect"]  # the fixture
-
-START = 180_000  # the start milestone of a 400_000 course (45%)
-
-
-def balances(world: PayoutWorld) -> tuple[int, int, int]:
-    """(payable, in transit, paid out) of the provider, GBP."""
-    provider = Provider.objects.get(pk=world.provider_id)
-    payable = provider_payable_account(provider, "GBP")
-    payable.refresh_from_db()
-    return (
-        payable.balance,
-        payout_in_transit_account(world.provider_id, "GBP").balance,
-        paid_out_account(world.provider_id, "GBP").balance,
-    )
-
 
 # --- Onboarding ----------------------------------------------------------------------------
 
