@@ -12,7 +12,10 @@ from audit.reports.summaries import summaries_refresh, summarised_id
 from audit.tasks import refresh_report_summaries
 from tests.audit.helpers import WIDE, everything_world, finished, report_url
 from tests.helpers import client_for
+from tests.wallets.import_helpers import csv_of, make_learners
 from wallets.models import LedgerEntry
+from wallets.services.imports import grant_import_create, grant_import_run
+from wallets.verification import ledger_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +56,29 @@ def test_a_refresh_with_nothing_new_changes_nothing() -> None:
     assert summaries_refresh() == first
     assert first == LedgerEntry.objects.latest("pk").pk
     assert world.programme.pk
+
+
+def test_batched_import_grants_are_counted_exactly_above_and_below_the_watermark() -> None:
+    world = everything_world()
+    client = client_for(world.officer, mfa=True)
+    summaries_refresh()
+    summaries_refresh()
+    before = {
+        row["figure"]: row["amount"] for row in everything(client, world.programme.pk)["totals"]
+    }
+    learners = make_learners(7, prefix="imported")
+    grant_import = grant_import_create(
+        actor=world.officer,
+        programme=world.programme,
+        stream=csv_of(learners, amount=25_000),
+        enqueue=False,
+    )
+    grant_import_run(grant_import.pk, size=3)  # three batches through ledger_post_batch
+    live = everything(client, world.programme.pk)
+    granted = {row["figure"]: row["amount"] for row in live["totals"]}["granted"]
+    assert granted == before["granted"] + 7 * 25_000
+    summaries_refresh()
+    summaries_refresh()
+    assert summarised_id() == LedgerEntry.objects.latest("pk").pk
+    assert everything(client, world.programme.pk) == live
+    assert ledger_verify().ok
