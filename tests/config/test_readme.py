@@ -75,3 +75,11 @@ def test_gitignore_lists_no_tracked_file() -> None:
         check=True,
     ).stdout.split()
     assert tracked_but_ignored == []
+
+
+def test_the_readme_starts_with_exactly_the_two_commands() -> None:
+    text = (ROOT / "README.md").read_text()
+    first_block = text.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].strip() for line in first_block.splitlines()]
+    assert [command for command in commands if command] == ["make run", "make test"]
+    assert text.split("\n\n")[1].startswith("```sh\nmake run")  # right after the title
