@@ -17,9 +17,9 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory, make_programme
-from tests.faults.pgbouncer import through_pgbouncer
 from tests.faults.postgres import InThread, connect
 from tests.helpers import sign_in_with_totp
+from tests.pgbouncer import through_pgbouncer
 from users.models import User
 from wallets.models import FundingProgramme, Grant, LedgerTransaction
 from wallets.verification import ledger_verify

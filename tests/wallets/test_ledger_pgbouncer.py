@@ -4,21 +4,14 @@ concurrent burst, with the settings DATABASE_POOL_MODE=transaction gives."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
-from config.database import apply_pool_mode
 from tests.concurrency import run_concurrently
+from tests.pgbouncer import PgBouncer
+from tests.pgbouncer import through_pgbouncer as pgbouncer_through
 from tests.wallets.ledger_helpers import funded, new_account
 from wallets.errors import InsufficientFunds
 from wallets.ledger import Posting, ledger_post
@@ -28,81 +21,11 @@ from wallets.verification import ledger_verify
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _pgbouncer() -> str:
-    found = shutil.which("pgbouncer") or next(
-        (p for p in ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer") if os.access(p, os.X_OK)), None
-    )
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pgbouncer is not installed: .ci/run installs Debian's pgbouncer")
-        pytest.skip("pgbouncer is not installed here (apt-get install pgbouncer); CI runs this")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-def through_pgbouncer() -> Iterator[dict[str, Any]]:
-    binary = _pgbouncer()
-    settings = connection.settings_dict
-    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
-    listen = _free_port()
-    with tempfile.TemporaryDirectory() as folder:
-        workdir = Path(folder)
-        (workdir / "users.txt").write_text(f'"{settings["USER"] or "postgres"}" ""\n')
-        (workdir / "pgbouncer.ini").write_text(
-            f"""[databases]
-* = host={host} port={port}
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {listen}
-unix_socket_dir =
-auth_type = trust
-auth_file = {workdir / "users.txt"}
-pool_mode = transaction
-max_client_conn = 200
-default_pool_size = 4
-ignore_startup_parameters = extra_float_digits,options
-log_connections = 0
-log_disconnections = 0
-"""
-        )
-        command = [binary, str(workdir / "pgbouncer.ini")]
-        if os.geteuid() == 0:  # pgbouncer refuses to run as root
-            os.chmod(folder, 0o755)  # noqa: S103 - a scratch folder the pooler's user reads
-            command[1:1] = ["-u", "postgres"]
-        saved = dict(settings)
-        log = (workdir / "pgbouncer.log").open("wb")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                with socket.socket() as probe:
-                    if probe.connect_ex(("127.0.0.1", listen)) == 0:
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(
-                        f"pgbouncer did not start: {(workdir / 'pgbouncer.log').read_text()}"
-                    )
-                time.sleep(0.05)
-            connections.close_all()
-            settings.update({"HOST": "127.0.0.1", "PORT": listen})
-            apply_pool_mode(settings, "transaction")
-            yield {"port": listen}
-        finally:
-            connections.close_all()
-            settings.clear()
-            settings.update(saved)
-            process.terminate()
-            process.wait(timeout=10)
-            log.close()
+def through_pgbouncer() -> Iterator[PgBouncer]:
+    # Four server connections for a burst of concurrent clients: PgBouncer must multiplex.
+    with pgbouncer_through(pool_size=4, this_thread_too=True) as bouncer:
+        yield bouncer
 
 
 def _server_port() -> int:
@@ -112,11 +35,11 @@ def _server_port() -> int:
         return port
 
 
-def test_ledger_posts_replays_and_bursts_through_pgbouncer(through_pgbouncer: dict) -> None:
+def test_ledger_posts_replays_and_bursts_through_pgbouncer(through_pgbouncer: PgBouncer) -> None:
     # The client talks to the pooler; the pooler to PostgreSQL.
-    assert connection.settings_dict["PORT"] == through_pgbouncer["port"]
+    assert connection.settings_dict["PORT"] == str(through_pgbouncer.port)
     assert connection.settings_dict["OPTIONS"]["prepare_threshold"] is None
-    assert _server_port() != through_pgbouncer["port"]
+    assert _server_port() != through_pgbouncer.port
 
     pot = funded(100_000)
     provider = new_account(kind="provider_payable")

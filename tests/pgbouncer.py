@@ -1,5 +1,9 @@
 """A PgBouncer (Debian's `pgbouncer`) in transaction mode on a free loopback port, in front of
-the test database, that a test can stop and start again."""
+the test database, that a test can stop and start again. Used by the ledger-through-a-pooler
+test (tests/wallets) and the PgBouncer restart fault (tests/faults).
+
+`.ci/run` and `make test` install Debian's `pgbouncer`; without it these tests fail and say
+how to install it (they never skip: a pooler test that skips silently proves nothing)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,24 @@ from pathlib import Path
 
 from django.db import connection, connections
 
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+from config.database import apply_pool_mode
+
+
+def pgbouncer_binary() -> str:
+    found = shutil.which("pgbouncer") or next(
+        (
+            path
+            for path in ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer")
+            if os.access(path, os.X_OK)
+        ),
+        None,
+    )
+    if found is None:
+        raise AssertionError(
+            "pgbouncer is not installed: `apt-get install pgbouncer` (make test and .ci/run "
+            "install it when they run as root)"
+        )
+    return found
 
 
 def free_port() -> int:
@@ -26,7 +47,7 @@ def free_port() -> int:
 
 
 class PgBouncer:
-    def __init__(self) -> None:
+    def __init__(self, *, pool_size: int = 20) -> None:
         db = connection.settings_dict
         self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
@@ -38,14 +59,14 @@ class PgBouncer:
             "[pgbouncer]\n"
             f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {self.directory / 'users.txt'}\n"
-            "pool_mode = transaction\nmax_client_conn = 100\ndefault_pool_size = 20\n"
+            f"pool_mode = transaction\nmax_client_conn = 200\ndefault_pool_size = {pool_size}\n"
             "ignore_startup_parameters = extra_float_digits,options\n"
             f"logfile = {self.directory / 'pgbouncer.log'}\n"
         )
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> None:
-        command = [PGBOUNCER, "-q", str(self.directory / "pgbouncer.ini")]
+        command = [pgbouncer_binary(), "-q", str(self.directory / "pgbouncer.ini")]
         if os.geteuid() == 0:  # PgBouncer refuses to run as root
             command[1:1] = ["-u", "nobody"]
         self.process = subprocess.Popen(command)
@@ -75,17 +96,24 @@ class PgBouncer:
 
 
 @contextmanager
-def through_pgbouncer() -> Iterator[PgBouncer]:
-    """New database connections (other threads') go through a PgBouncer for the duration,
-    configured as production must be behind one (no server-side cursors). The connection
-    this thread already has stays direct."""
-    bouncer = PgBouncer()
+def through_pgbouncer(*, pool_size: int = 20, this_thread_too: bool = False) -> Iterator[PgBouncer]:
+    """New database connections go through a PgBouncer for the duration, configured as
+    production must be behind one (`DATABASE_POOL_MODE=transaction`). With `this_thread_too`
+    this thread's connection is closed so that it reconnects through the pooler as well;
+    otherwise it stays direct."""
+    bouncer = PgBouncer(pool_size=pool_size)
     bouncer.start()
     settings_dict = connections.settings["default"]
-    saved = {key: settings_dict.get(key) for key in ("HOST", "PORT", "DISABLE_SERVER_SIDE_CURSORS")}
-    settings_dict.update(HOST="127.0.0.1", PORT=str(bouncer.port), DISABLE_SERVER_SIDE_CURSORS=True)
+    saved = dict(settings_dict)
+    if this_thread_too:
+        connections.close_all()
+    settings_dict.update(HOST="127.0.0.1", PORT=str(bouncer.port))
+    apply_pool_mode(settings_dict, "transaction")
     try:
         yield bouncer
     finally:
+        if this_thread_too:
+            connections.close_all()
+        settings_dict.clear()
         settings_dict.update(saved)
         bouncer.close()
