@@ -66,7 +66,7 @@ class RecordingClient(stripe.HTTPClient):
         return json.dumps(answer), status, {"Request-Id": "req_1"}
 
     def request_stream(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        raise AssertionError("the Connect gateway never asks for a streamed answer")
 
     def close(self) -> None:
         pass
