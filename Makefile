@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python scripts/with_database.py --
 
-.PHONY: install system-libs run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-reports bench-catalogue bench-api fuzz bench-grants
+.PHONY: install system-libs test-system-packages run test lint typecheck checks pytest lock migrate demo clean-data help bench-ledger bench-reports bench-catalogue bench-api fuzz bench-grants
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 with demo data"
@@ -57,9 +57,25 @@ checks: install
 	@$(DJANGO_TEST) $(WITH_DB) $(BIN)/python manage.py makemigrations --check --dry-run
 	@$(DJANGO_TEST) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+# What the tests need from the operating system beyond `make install`: Chromium for the page
+# tests, PgBouncer for the pooler tests, pg_dump/pg_restore for the restore test. Installed
+# with apt-get when we can (root), otherwise we stop and say the one command to run.
+test-system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	{ command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; } || missing="$$missing pgbouncer"; \
+	{ command -v pg_dump >/dev/null && command -v pg_restore >/dev/null; } || missing="$$missing postgresql-client"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "The tests need:$$missing. Run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
 # pytest exits 5 when it collected no tests: that is a failure here, never a silent pass.
 # Coverage of the application's code, branches included, must stay at 90 % (pyproject.toml).
-pytest: install
+pytest: install test-system-packages
 	@$(WITH_DB) $(BIN)/python -m pytest --cov $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing." >&2; exit 1; fi; exit $$rc
 
