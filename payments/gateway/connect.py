@@ -26,10 +26,6 @@ from django.conf import settings
 from payments.gateway.core import GatewayError, GatewayTimeout
 
 
-def idempotency_key(kind: str, record_id: int, attempt: int = 1) -> str:
-    return f"{kind}-{record_id}-{attempt}"
-
-
 @dataclass(frozen=True)
 class ConnectAccount:
     id: str

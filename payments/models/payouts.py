@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from payments.gateway.core import idempotency_key
+
 
 class ConnectedAccount(models.Model):
     """A provider's Stripe Connect Express account. `stripe_account_id` is empty while the
@@ -87,7 +89,7 @@ class Payout(models.Model):
 
     @property
     def idempotency_key(self) -> str:
-        return f"payout-{self.pk}-{self.attempt}"
+        return idempotency_key("payout", self.pk, self.attempt)
 
 
 class PayoutItem(models.Model):

@@ -34,9 +34,9 @@ from payments.gateway.connect import (
     GatewayTimeout,
     Transfer,
     get_connect_gateway,
-    idempotency_key,
     transfer_from_stripe,
 )
+from payments.gateway.core import idempotency_key
 from payments.models import ConnectedAccount, Payout, PayoutItem
 from providers.models import Provider
 from providers.selectors import check_provider_member
@@ -95,7 +95,7 @@ def connected_account_onboard(
                 email=actor.email,
                 country=settings.STRIPE_CONNECT_COUNTRY,
                 metadata={"provider_id": str(provider.pk), "connected_account_id": str(account.pk)},
-                idempotency_key=idempotency_key("account", account.pk),
+                idempotency_key=idempotency_key("account", account.pk, 1),
             )
             ConnectedAccount.objects.filter(pk=account.pk, stripe_account_id__isnull=True).update(
                 stripe_account_id=created.id,

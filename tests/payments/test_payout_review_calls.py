@@ -59,9 +59,9 @@ def test_no_stripe_call_is_made_inside_a_database_transaction(
     assert [name for name, in_transaction in seen if in_transaction] == []
     account = ConnectedAccount.objects.get()
     assert [key for _, call in connect.calls for key in [call["key"]]] == [
-        f"account-{account.pk}-1",
-        f"account_link-{account.pk}-1",
-        f"payout-{payout.pk}-1",
-        f"payout-{payout.pk}-1",
+        f"skills-wallet:account:{account.pk}:1",
+        f"skills-wallet:account_link:{account.pk}:1",
+        f"skills-wallet:payout:{payout.pk}:1",
+        f"skills-wallet:payout:{payout.pk}:1",
     ]
     assert ledger_verify().ok

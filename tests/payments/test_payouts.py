@@ -73,9 +73,9 @@ def test_a_provider_admin_gets_one_account_and_a_fresh_link_each_time(
     ]
     keys = [call["key"] for _, call in connect.calls]
     assert keys == [
-        f"account-{account.pk}-1",
-        f"account_link-{account.pk}-1",
-        f"account_link-{account.pk}-2",
+        f"skills-wallet:account:{account.pk}:1",
+        f"skills-wallet:account_link:{account.pk}:1",
+        f"skills-wallet:account_link:{account.pk}:2",
     ]
 
 
@@ -100,7 +100,8 @@ def test_stripe_not_answering_onboarding_is_a_503_and_the_retry_creates_one_acco
     assert client.post(url).json()["stripe_account_id"] == "acct_1"
     account = ConnectedAccount.objects.get()
     creates = [call["key"] for name, call in connect.calls if name == "create_account"]
-    assert creates == [f"account-{account.pk}-1"] * 2  # the same key: one account on Stripe
+    # The same key both times: one account on Stripe.
+    assert creates == [f"skills-wallet:account:{account.pk}:1"] * 2
     assert list(connect.accounts) == ["acct_1"]
 
 
@@ -189,7 +190,7 @@ def test_the_payable_balance_is_paid_in_one_transfer_covering_its_milestones(
     [(name, call)] = connect.calls
     assert (name, call) == (
         "create_transfer",
-        {"amount": 2 * START, "key": f"payout-{payout.pk}-1"},
+        {"amount": 2 * START, "key": f"skills-wallet:payout:{payout.pk}:1"},
     )
     transfer = connect.transfers["tr_1"]
     assert (transfer.destination, transfer.transfer_group) == (
@@ -233,7 +234,7 @@ def test_a_timeout_after_the_transfer_then_a_retry_pays_once(
     retried = payout_call(payout_id=payout.pk)  # the same idempotency key
     assert retried.status == "paid"
     assert connect.transfer_count() == 1
-    assert [c["key"] for _, c in connect.calls] == [f"payout-{payout.pk}-1"] * 2
+    assert [c["key"] for _, c in connect.calls] == [f"skills-wallet:payout:{payout.pk}:1"] * 2
     assert balances(world) == (START, 0, START)
     assert payout_call(payout_id=payout.pk).status == "paid"  # recorded: no third call
     assert len(connect.calls) == 2
