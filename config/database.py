@@ -13,7 +13,10 @@ def database_config(url: str) -> dict[str, Any]:
     config: dict[str, Any] = dict(environ.Env.db_url_config(url))
     host = urlsplit(url).netloc.rsplit("@", 1)[-1]
     if host.upper().startswith("%2F"):
-        config["HOST"], config["PORT"] = unquote(host), ""
+        # The directory is percent-encoded, so a bare ':' can only start the port, which
+        # names the socket file in it (`.s.PGSQL.<port>`).
+        encoded, colon, port = host.partition(":")
+        config["HOST"], config["PORT"] = unquote(encoded), port if colon else ""
     return config
 
 

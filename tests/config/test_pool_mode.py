@@ -28,3 +28,10 @@ def test_transaction_mode_turns_off_prepared_statements_and_server_side_cursors(
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="DATABASE_POOL_MODE"):
         apply_pool_mode(database_config("postgres://postgres@127.0.0.1:5432/db"), "statement")
+
+
+def test_a_socket_directory_url_keeps_its_port_apart_from_the_directory() -> None:
+    with_port = database_config("postgres://postgres@%2Ftmp%2Fpg%20data:5433/db")
+    assert (with_port["HOST"], with_port["PORT"]) == ("/tmp/pg data", "5433")
+    without = database_config("postgres://postgres@%2Ftmp%2Fpg/db")
+    assert (without["HOST"], without["PORT"]) == ("/tmp/pg", "")
