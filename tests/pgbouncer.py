@@ -8,6 +8,7 @@ how to install it (they never skip: a pooler test that skips silently proves not
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -51,7 +52,7 @@ class PgBouncer:
         db = connection.settings_dict
         self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
-        self.directory.chmod(0o777)  # noqa: S103 - it runs as `nobody` when we are root
+        self.directory.chmod(0o777)  # noqa: S103 - it runs as another user when we are root
         (self.directory / "users.txt").write_text(f'"{db["USER"]}" "{db["PASSWORD"] or ""}"\n')
         (self.directory / "pgbouncer.ini").write_text(
             "[databases]\n"
@@ -68,7 +69,7 @@ class PgBouncer:
     def start(self, timeout: float = 30) -> None:
         command = [pgbouncer_binary(), "-q", str(self.directory / "pgbouncer.ini")]
         if os.geteuid() == 0:  # PgBouncer refuses to run as root
-            command[1:1] = ["-u", "nobody"]
+            command[1:1] = ["-u", self.run_as()]
         self.process = subprocess.Popen(command)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # until it accepts connections
@@ -78,6 +79,16 @@ class PgBouncer:
                     return
             time.sleep(0.02)
         raise AssertionError(f"pgbouncer did not start: {self.log()}")
+
+    @staticmethod
+    def run_as() -> str:
+        """Who PgBouncer runs as when we are root: `nobody` for a server on TCP; for a server
+        on a Unix socket (the embedded one), the owner of the socket's directory, the only
+        user (besides root) who may open it."""
+        host = connection.settings_dict["HOST"] or ""
+        if host.startswith("/"):
+            return pwd.getpwuid(os.stat(host).st_uid).pw_name
+        return "nobody"
 
     def stop(self) -> None:
         """Immediate shutdown (SIGTERM): every client and server connection is cut."""
