@@ -67,6 +67,11 @@ class PgBouncer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> None:
+        # PgBouncer opens its log after dropping to its user: a log left by an earlier start
+        # must stay writable for it.
+        log = self.directory / "pgbouncer.log"
+        log.touch()
+        log.chmod(0o666)  # noqa: S103 - a scratch log in our own temporary directory
         command = [pgbouncer_binary(), "-q", str(self.directory / "pgbouncer.ini")]
         if os.geteuid() == 0:  # PgBouncer refuses to run as root
             command[1:1] = ["-u", self.run_as()]

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import make_programme
+from tests.faults.postgres import database_url
 from tests.wallets.import_helpers import assert_credited_once, budget_balance, csv_of, make_learners
 from wallets.models import Grant, GrantImport
 from wallets.services.imports import grant_import_create, grant_import_run
@@ -22,14 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS, BATCH, BUDGET = 60, 5, 1_000_000
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    user = settings.get("USER") or "postgres"
-    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
 
 
 def test_an_import_killed_in_the_middle_resumes_and_credits_every_row_once() -> None:
@@ -42,7 +35,7 @@ def test_an_import_killed_in_the_middle_resumes_and_credits_every_row_once() -> 
     assert grant_import.status == GrantImport.Status.POSTING
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(connection.settings_dict["NAME"]),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
     }
     process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
