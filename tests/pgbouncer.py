@@ -50,6 +50,8 @@ def free_port() -> int:
 class PgBouncer:
     def __init__(self, *, pool_size: int = 20) -> None:
         db = connection.settings_dict
+        # Decided now: while it runs, the settings point at PgBouncer itself, not the server.
+        self.run_as = self.user_for(db["HOST"] or "")
         self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
         self.directory.chmod(0o777)  # noqa: S103 - it runs as another user when we are root
@@ -74,7 +76,7 @@ class PgBouncer:
         log.chmod(0o666)  # noqa: S103 - a scratch log in our own temporary directory
         command = [pgbouncer_binary(), "-q", str(self.directory / "pgbouncer.ini")]
         if os.geteuid() == 0:  # PgBouncer refuses to run as root
-            command[1:1] = ["-u", self.run_as()]
+            command[1:1] = ["-u", self.run_as]
         self.process = subprocess.Popen(command)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # until it accepts connections
@@ -86,11 +88,10 @@ class PgBouncer:
         raise AssertionError(f"pgbouncer did not start: {self.log()}")
 
     @staticmethod
-    def run_as() -> str:
+    def user_for(host: str) -> str:
         """Who PgBouncer runs as when we are root: `nobody` for a server on TCP; for a server
         on a Unix socket (the embedded one), the owner of the socket's directory, the only
         user (besides root) who may open it."""
-        host = connection.settings_dict["HOST"] or ""
         if host.startswith("/"):
             return pwd.getpwuid(os.stat(host).st_uid).pw_name
         return "nobody"
